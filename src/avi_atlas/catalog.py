@@ -1,0 +1,164 @@
+"""The in-memory catalog: every record by kind and id, the taxonomy, and back-links.
+
+No I/O happens here. The pipeline builds a :class:`Catalog` from checked
+records; rules, derive functions and templates read it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .loader import Document
+from .models import Benchmark, Dataset, Metric, Node, Paper, Taxonomy
+
+TREES = ("tasks", "methods", "challenges")
+KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A checked record: its kind (folder), id (file name), model and source document."""
+
+    kind: str
+    id: str
+    file: str
+    model: Any
+    doc: Document
+
+    def where(self, *loc: Any, key: bool = False) -> tuple[int, int]:
+        return self.doc.where(tuple(loc), key=key)
+
+
+@dataclass
+class Catalog:
+    taxonomy: Taxonomy | None = None
+    taxonomy_doc: Document | None = None
+    records: dict[str, dict[str, Record]] = field(
+        default_factory=lambda: {kind: {} for kind in KIND_ORDER}
+    )
+
+    # ---- records -------------------------------------------------------
+    def add(self, record: Record) -> None:
+        self.records[record.kind][record.id] = record
+
+    def models(self, kind: str) -> dict[str, Any]:
+        return {rid: rec.model for rid, rec in sorted(self.records[kind].items())}
+
+    @cached_property
+    def papers(self) -> dict[str, Paper]:
+        return self.models("papers")
+
+    @cached_property
+    def datasets(self) -> dict[str, Dataset]:
+        return self.models("datasets")
+
+    @cached_property
+    def benchmarks(self) -> dict[str, Benchmark]:
+        return self.models("benchmarks")
+
+    @cached_property
+    def metrics(self) -> dict[str, Metric]:
+        return self.models("metrics")
+
+    # ---- taxonomy ------------------------------------------------------
+    @cached_property
+    def nodes(self) -> dict[str, dict[str, Node]]:
+        """Tree name (tasks/methods/challenges) → id → node, first occurrence wins."""
+        out: dict[str, dict[str, Node]] = {t: {} for t in TREES}
+        if self.taxonomy:
+            for tree in TREES:
+                for node in getattr(self.taxonomy, tree):
+                    out[tree].setdefault(node.id, node)
+        return out
+
+    @cached_property
+    def children(self) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {t: defaultdict(list) for t in TREES}
+        for tree in TREES:
+            for node in self.nodes[tree].values():
+                if node.parent and node.parent in self.nodes[tree]:
+                    out[tree][node.parent].append(node.id)
+        return out
+
+    def roots(self, tree: str) -> list[str]:
+        return [n.id for n in self.nodes[tree].values() if not n.parent]
+
+    def ancestors(self, tree: str, node_id: str) -> list[str]:
+        """From the root down to the node's parent (cycle-safe)."""
+        chain: list[str] = []
+        node = self.nodes[tree].get(node_id)
+        while node and node.parent and node.parent not in chain and node.parent != node_id:
+            chain.append(node.parent)
+            node = self.nodes[tree].get(node.parent)
+        return list(reversed(chain))
+
+    def leaves(self, tree: str) -> list[str]:
+        return [i for i in self.nodes[tree] if not self.children[tree].get(i)]
+
+    def descendants(self, tree: str, node_id: str) -> list[str]:
+        out, stack = [], list(self.children[tree].get(node_id, []))
+        while stack:
+            nid = stack.pop(0)
+            if nid in out:
+                continue
+            out.append(nid)
+            stack.extend(self.children[tree].get(nid, []))
+        return out
+
+    def pillar(self, task_id: str) -> str | None:
+        if task_id not in self.nodes["tasks"]:
+            return None
+        chain = self.ancestors("tasks", task_id)
+        return chain[0] if chain else task_id
+
+    # ---- back-links ----------------------------------------------------
+    @cached_property
+    def papers_by(self) -> dict[str, dict[str, list[str]]]:
+        """tasks/methods/challenges/datasets → id → paper ids (sorted)."""
+        out: dict[str, dict[str, list[str]]] = {k: defaultdict(list) for k in (*TREES, "datasets")}
+        for pid, paper in self.papers.items():
+            for kind in out:
+                for ref in dict.fromkeys(getattr(paper, kind)):
+                    out[kind][ref].append(pid)
+        return out
+
+    def papers_under(self, tree: str, node_id: str) -> list[str]:
+        """Papers of a node and of all its descendants, each once."""
+        ids = [node_id, *self.descendants(tree, node_id)]
+        seen = dict.fromkeys(p for i in ids for p in self.papers_by[tree].get(i, []))
+        return sorted(seen)
+
+    @cached_property
+    def benchmarks_by(self) -> dict[str, dict[str, list[str]]]:
+        out: dict[str, dict[str, list[str]]] = {k: defaultdict(list) for k in ("tasks", "datasets", "metrics", "papers")}
+        for bid, bench in self.benchmarks.items():
+            for t in dict.fromkeys(bench.tasks):
+                out["tasks"][t].append(bid)
+            for d in dict.fromkeys(s.dataset for s in bench.datasets):
+                out["datasets"][d].append(bid)
+            for m in dict.fromkeys(bench.metrics):
+                out["metrics"][m].append(bid)
+            for p in dict.fromkeys(r.paper for r in bench.results if r.paper):
+                out["papers"][p].append(bid)
+        return out
+
+    @cached_property
+    def datasets_by_task(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for did, ds in self.datasets.items():
+            for t in dict.fromkeys(ds.tasks):
+                out[t].append(did)
+        return out
+
+    @cached_property
+    def introduced_by(self) -> dict[str, list[tuple[str, str]]]:
+        """paper id → (kind, id) of datasets, benchmarks and metrics it introduces."""
+        out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for kind in ("datasets", "benchmarks", "metrics"):
+            for rid, model in self.models(kind).items():
+                if model.paper:
+                    out[model.paper].append((kind, rid))
+        return out

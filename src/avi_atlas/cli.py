@@ -1,0 +1,117 @@
+"""Command line: ``avi-atlas validate | build | serve``.
+
+The only module that prints or exits. Exit codes: 0 success, 1 the catalog has
+errors (or the site could not be written), 2 the command was called wrongly.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from . import pipeline
+from .render import BuildError
+
+app = typer.Typer(
+    name="avi-atlas",
+    help="Validate the AVI Atlas catalog and publish it as a static website.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+CatalogOpt = typer.Option(Path("catalog"), "--catalog", "-c", help="Folder holding taxonomy.yaml and the records.")
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _usage(message: str) -> "typer.Exit":
+    _err(f"avi-atlas: error: {message}")
+    return typer.Exit(2)
+
+
+def _print_report(report, fmt: Format) -> None:
+    body = report.format(fmt.value)
+    if body:
+        typer.echo(body)
+    if fmt is Format.text:
+        _err(("✓ " if report.ok else "✗ ") + report.summary())
+
+
+@app.command()
+def validate(
+    catalog: Path = CatalogOpt,
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Output: text, json or github annotations."),
+) -> None:
+    """Check every record and the catalog as a whole; report all issues at once."""
+    try:
+        _, report = pipeline.validate(catalog)
+    except pipeline.UsageError as exc:
+        raise _usage(str(exc))
+    _print_report(report, format)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def build(
+    catalog: Path = CatalogOpt,
+    out: Path = typer.Option(Path("site"), "--out", "-o", help="Output folder (replaced atomically)."),
+    base_url: str = typer.Option("/", "--base-url", help="Public root of the site, e.g. https://example.org/avi-atlas/."),
+) -> None:
+    """Validate, then render the whole site into OUT. Writes nothing if the catalog has errors."""
+    try:
+        report = pipeline.build(catalog, out, base_url=base_url)
+    except pipeline.UsageError as exc:
+        raise _usage(str(exc))
+    except (BuildError, OSError) as exc:
+        _err(f"avi-atlas: build failed: {exc}")
+        raise typer.Exit(1)
+    if not report.ok:
+        _print_report(report, Format.text)
+        _err("nothing was written: fix the errors above and build again")
+        raise typer.Exit(1)
+    if report.issues:
+        _print_report(report, Format.text)
+    _err(f"built {out}/")
+
+
+@app.command()
+def serve(
+    catalog: Path = CatalogOpt,
+    out: Path = typer.Option(Path("site"), "--out", "-o", help="Output folder."),
+    port: int = typer.Option(8000, "--port", "-p", help="Port on 127.0.0.1 (0 picks a free one)."),
+    watch: bool = typer.Option(True, "--watch/--no-watch", help="Rebuild when catalog or templates change."),
+) -> None:
+    """Build, serve the site on 127.0.0.1, and rebuild when a record or template changes."""
+    from .serve import serve_site
+
+    try:
+        serve_site(catalog, out, port=port, watch=watch, log=_err)
+    except pipeline.UsageError as exc:
+        raise _usage(str(exc))
+    except OSError as exc:
+        _err(f"avi-atlas: cannot serve: {exc}")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,160 @@
+"""Pure functions from the Catalog to the plain data pages show.
+
+Leaderboards (ranked, best value marked), taxonomy counts, BibTeX entries.
+No I/O and no HTML here: templates decide how things look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Catalog
+from .models import Paper, Result
+
+
+# ---- leaderboards ----------------------------------------------------------
+@dataclass
+class Row:
+    rank: int | None
+    result: Result
+    name: str
+    date: str | None
+    values: dict[str, float]
+    best: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Leaderboard:
+    metrics: list[str]
+    main: str
+    rows: list[Row]
+
+
+def result_name(cat: Catalog, r: Result) -> str:
+    if r.paper and r.paper in cat.papers:
+        return _short_title(cat.papers[r.paper].title)
+    return r.system or r.paper or "?"
+
+
+def _short_title(title: str) -> str:
+    """'MMAudio: Taming …' → 'MMAudio'; titles without a short name stay whole."""
+    head, sep, _ = title.partition(":")
+    return head.strip() if sep and len(head) <= 40 else title
+
+
+def result_date(cat: Catalog, r: Result) -> str | None:
+    if r.date:
+        return r.date
+    if r.paper and r.paper in cat.papers:
+        return cat.papers[r.paper].date
+    return None
+
+
+def leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
+    """Rows ranked by the benchmark's main (first) metric; rows without it come last, unranked."""
+    bench = cat.benchmarks[bench_id]
+    metrics = [m for m in bench.metrics if any(m in r.values for r in bench.results)] or bench.metrics[:1]
+    main = metrics[0]
+    higher = cat.metrics[main].higher_is_better if main in cat.metrics else True
+    rows = [Row(None, r, result_name(cat, r), result_date(cat, r), dict(r.values)) for r in bench.results]
+    with_main = [r for r in rows if main in r.values]
+    without = [r for r in rows if main not in r.values]
+    with_main.sort(key=lambda r: (-r.values[main] if higher else r.values[main], r.name))
+    without.sort(key=lambda r: r.name)
+    rank, last = 0, None
+    for i, row in enumerate(with_main, 1):
+        if row.values[main] != last:
+            rank, last = i, row.values[main]
+        row.rank = rank
+    rows = with_main + without
+    for m in metrics:
+        present = [r.values[m] for r in rows if m in r.values]
+        if not present or m not in cat.metrics:
+            continue
+        best = max(present) if cat.metrics[m].higher_is_better else min(present)
+        for r in rows:
+            if r.values.get(m) == best:
+                r.best.add(m)
+    return Leaderboard(metrics, main, rows)
+
+
+def paper_results(cat: Catalog, pid: str) -> list[tuple[str, Row, int]]:
+    """(benchmark id, row, number of ranked rows) for every result of a paper."""
+    out = []
+    for bid in cat.benchmarks_by["papers"].get(pid, []):
+        board = leaderboard(cat, bid)
+        ranked = sum(1 for r in board.rows if r.rank)
+        out.extend((bid, row, ranked) for row in board.rows if row.result.paper == pid)
+    return out
+
+
+# ---- taxonomy counts ---------------------------------------------------------
+def node_counts(cat: Catalog, tree: str, node_id: str) -> dict[str, int]:
+    counts = {"papers": len(cat.papers_under(tree, node_id))}
+    if tree == "tasks":
+        ids = [node_id, *cat.descendants(tree, node_id)]
+        counts["datasets"] = len({d for i in ids for d in cat.datasets_by_task.get(i, [])})
+        counts["benchmarks"] = len({b for i in ids for b in cat.benchmarks_by["tasks"].get(i, [])})
+    return counts
+
+
+# ---- BibTeX ------------------------------------------------------------------
+JOURNALS = {"TPAMI", "IJCV", "TASLP", "TMM", "TIP", "TMLR", "TVCG", "TOG", "Neural Networks"}
+_BIB_SPECIAL = re.compile(r"([&%$#_{}~^\\])")
+
+
+def _bib_escape(text: str) -> str:
+    def sub(m: re.Match) -> str:
+        c = m.group(1)
+        return {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}.get(c, "\\" + c)
+
+    return _BIB_SPECIAL.sub(sub, text)
+
+
+def bibtex(pid: str, p: Paper) -> str:
+    """A BibTeX entry keyed by the catalog id (stable and guessable)."""
+    fields: list[tuple[str, str]] = [("title", "{" + _bib_escape(p.title) + "}")]
+    if p.authors:
+        fields.append(("author", " and ".join(_bib_escape(a) for a in p.authors)))
+    venue = p.venue if p.venue and p.venue != "arXiv" else None
+    if venue and venue in JOURNALS:
+        kind = "article"
+        fields.append(("journal", _bib_escape(venue)))
+    elif venue:
+        kind = "inproceedings"
+        fields.append(("booktitle", _bib_escape(venue)))
+    else:
+        kind = "misc"
+    if p.year:
+        fields.append(("year", str(p.year)))
+    if p.arxiv:
+        fields += [("eprint", p.arxiv), ("archivePrefix", "arXiv")]
+    if p.doi:
+        fields.append(("doi", _bib_escape(p.doi)))
+    url = p.url or (f"https://arxiv.org/abs/{p.arxiv}" if p.arxiv else None)
+    if url:
+        fields.append(("url", url))
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+    return f"@{kind}{{{pid},\n{body}\n}}"
+
+
+# ---- small helpers for templates ---------------------------------------------
+def year_histogram(cat: Catalog, paper_ids: list[str]) -> list[tuple[int, int]]:
+    counts: dict[int, int] = {}
+    for pid in paper_ids:
+        y = cat.papers[pid].year
+        if y:
+            counts[y] = counts.get(y, 0) + 1
+    if not counts:
+        return []
+    return [(y, counts.get(y, 0)) for y in range(min(counts), max(counts) + 1)]
+
+
+def fmt_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,21 @@
+"""Pydantic models, one per record kind, plus the taxonomy."""
+
+from .base import ID_PATTERN, MODALITIES, Model
+from .benchmark import Benchmark, DatasetSplit, Result, Source
+from .dataset import Dataset
+from .metric import Metric
+from .paper import Modalities, Paper
+from .taxonomy import Node, Taxonomy
+
+#: record kinds: folder name under catalog/ → model
+KINDS: dict[str, type[Model]] = {
+    "papers": Paper,
+    "datasets": Dataset,
+    "benchmarks": Benchmark,
+    "metrics": Metric,
+}
+
+__all__ = [
+    "ID_PATTERN", "KINDS", "MODALITIES", "Benchmark", "Dataset", "DatasetSplit", "Metric",
+    "Modalities", "Model", "Node", "Paper", "Result", "Source", "Taxonomy",
+]

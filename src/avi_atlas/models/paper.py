@@ -1,0 +1,76 @@
+"""A paper (or another citable work: a technical report, a model card, a product page)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from .base import AddedDate, Id, Markdown, Modality, Model, Text, Url, Year, YearMonth
+
+ARXIV_PATTERN = r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]+(\.[A-Z]{2})?/\d{7})$"
+DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
+
+
+class Modalities(Model):
+    input: list[Modality] = Field(
+        default_factory=list, description="Modalities the work takes in (fixed vocabulary)."
+    )
+    output: list[Modality] = Field(
+        default_factory=list, description="Modalities the work produces (fixed vocabulary)."
+    )
+
+
+class Paper(Model):
+    """One published work. The file name is its id."""
+
+    title: Text = Field(description="Title exactly as published, capitalisation included.")
+    kind: Literal["paper", "technical-report", "model-card", "blog-post", "product-page"] = Field(
+        default="paper",
+        description="What the work is: a paper, or a technical report, model card, blog post or "
+        "product page for works without a paper.",
+    )
+    authors: list[Annotated[Text, Field(max_length=200)]] = Field(
+        default_factory=list,
+        description='Full author list in the paper\'s order, as "Given Family", in Unicode.',
+    )
+    year: Year | None = Field(
+        default=None, description="Year of the venue if published at one, else of the first arXiv version."
+    )
+    date: YearMonth | None = Field(
+        default=None, description="First public version as YYYY-MM (used for timelines)."
+    )
+    venue: Text | None = Field(
+        default=None,
+        description="Peer-reviewed venue in the catalog's spelling (CVPR, NeurIPS, ACM MM, …), "
+        "or 'arXiv' for a preprint.",
+    )
+    arxiv: Annotated[str, Field(pattern=ARXIV_PATTERN)] | None = Field(
+        default=None, description="arXiv identifier without version, e.g. 2201.02184."
+    )
+    doi: Annotated[str, Field(pattern=DOI_PATTERN, max_length=200)] | None = Field(
+        default=None, description="Digital Object Identifier, e.g. 10.1109/CVPR52729.2023.01457."
+    )
+    url: Url | None = Field(default=None, description="Canonical page of the work when it has no arXiv id or DOI.")
+    code: Url | None = Field(default=None, description="Official code repository.")
+    project: Url | None = Field(default=None, description="Official project page.")
+    tasks: list[Id] = Field(min_length=1, description="Task leaf ids of the taxonomy (at least one).")
+    methods: list[Id] = Field(default_factory=list, description="Method leaf ids of the taxonomy.")
+    challenges: list[Id] = Field(default_factory=list, description="Open-challenge ids the work addresses.")
+    modalities: Modalities | None = Field(default=None, description="Input and output modalities.")
+    datasets: list[Id] = Field(
+        default_factory=list, description="Ids of datasets the work trains or evaluates on."
+    )
+    summary: Markdown | None = Field(
+        default=None, description="One or two sentences in our own words (Markdown, no raw HTML)."
+    )
+    added: AddedDate | None = None
+
+    @model_validator(mode="after")
+    def _has_identifier(self) -> "Paper":
+        if not (self.arxiv or self.doi or self.url):
+            raise PydanticCustomError(
+                "missing-identifier", "a paper needs at least one of 'arxiv', 'doi' or 'url'", {}
+            )
+        return self

@@ -1,0 +1,117 @@
+"""The whole program, top to bottom: load → check → index → rules → derive → render.
+
+``validate()`` runs the first four stages and returns the catalog with a report
+of every issue found.  ``build()`` validates, then (only if there is no error)
+derives page data, plans every page and writes the site atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import render, rules
+from .catalog import KIND_ORDER, Catalog, Record
+from .check import check
+from .issues import Issue, Report
+from .loader import Document, load_file
+from .models import KINDS, ID_PATTERN, Taxonomy
+
+import re
+
+_ID_RE = re.compile(ID_PATTERN)
+TAXONOMY_FILE = "taxonomy.yaml"
+SINGULAR = {"papers": "paper", "datasets": "dataset", "benchmarks": "benchmark", "metrics": "metric"}
+
+
+class UsageError(Exception):
+    """A mistake in how the program was called (exit code 2)."""
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return str(path)
+
+
+def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
+    """Every record file as (kind, path), sorted; stray files are reported."""
+    found: list[tuple[str, Path]] = []
+    for kind in KIND_ORDER:
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if path.suffix != ".yaml" or not path.is_file():
+                hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
+                report.add(Issue(_display(path), 0, 0, "unexpected-file",
+                                 f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
+                continue
+            found.append((kind, path))
+    return found
+
+
+def load(root: Path, report: Report) -> tuple[Document | None, list[tuple[str, Document]]]:
+    """Stage 1: read the taxonomy and every record file into positioned documents."""
+    if not root.is_dir():
+        raise UsageError(f"catalog directory '{root}' does not exist")
+    tax_path = root / TAXONOMY_FILE
+    tax_doc = None
+    if tax_path.is_file():
+        tax_doc, issues = load_file(tax_path, _display(tax_path))
+        report.extend(issues)
+    else:
+        report.add(Issue(_display(tax_path), 0, 0, "missing-taxonomy",
+                         "the catalog has no taxonomy.yaml", hint="every catalog needs the task tree"))
+    docs = []
+    for kind, path in discover(root, report):
+        doc, issues = load_file(path, _display(path))
+        report.extend(issues)
+        if doc is not None:
+            docs.append((kind, doc))
+    return tax_doc, docs
+
+
+def check_all(tax_doc: Document | None, docs: list[tuple[str, Document]], report: Report) -> Catalog:
+    """Stages 2 and 3: check each document against its model and index the valid ones."""
+    catalog = Catalog()
+    if tax_doc is not None:
+        taxonomy, issues = check(tax_doc, Taxonomy, "taxonomy")
+        report.extend(issues)
+        if taxonomy is not None:
+            catalog.taxonomy, catalog.taxonomy_doc = taxonomy, tax_doc  # type: ignore[assignment]
+    for kind, doc in docs:
+        rid = Path(doc.file).stem
+        if len(rid) > 64 or not _ID_RE.match(rid):
+            report.add(Issue(doc.file, 1, 1, "invalid-id",
+                             f"file name '{rid}' is not a valid id: use lowercase letters, digits and "
+                             "single hyphens, at most 64 characters",
+                             hint="the file name is the record's id, e.g. av-hubert.yaml"))
+            continue
+        model, issues = check(doc, KINDS[kind], SINGULAR[kind])
+        report.extend(issues)
+        if model is not None:
+            catalog.add(Record(kind, rid, doc.file, model, doc))
+    return catalog
+
+
+def validate(root: Path) -> tuple[Catalog, Report]:
+    """Load, check, index and run every rule. Never raises for a user mistake in the catalog."""
+    report = Report()
+    tax_doc, docs = load(root, report)
+    catalog = check_all(tax_doc, docs, report)
+    report.extend(rules.run(catalog))
+    return catalog, report
+
+
+def build(root: Path, out: Path, base_url: str = "/") -> Report:
+    """Validate, then render every page into ``out`` atomically. Writes nothing on error."""
+    catalog, report = validate(root)
+    if not report.ok:
+        return report
+    pages = render.plan(catalog, base_url=base_url)
+    render.write(pages, out)
+    return report

@@ -1,0 +1,249 @@
+"""Cross-record rules: each is a small function from the Catalog to Issues.
+
+A rule never stops at the first problem; it yields every issue it finds, each
+at the YAML node that is wrong, with a stable code.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator
+
+from .catalog import TREES, Catalog, Record
+from .check import did_you_mean
+from .issues import Issue, Severity
+
+Rule = Callable[[Catalog], Iterable[Issue]]
+RULES: list[Rule] = []
+
+#: codes whose default severity is "warning" (all others are errors)
+WARNINGS = {"arxiv-date-mismatch", "duplicate-entry", "duplicate-result"}
+
+
+def rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+def run(catalog: Catalog) -> list[Issue]:
+    return [issue for fn in RULES for issue in fn(catalog)]
+
+
+def _issue(rec: Record, loc: tuple, code: str, message: str, hint: str = "", key: bool = False) -> Issue:
+    from .check import field_path
+
+    line, col = rec.where(*loc, key=key)
+    severity = Severity.WARNING if code in WARNINGS else Severity.ERROR
+    return Issue(rec.file, line, col, code, message, severity, field_path(loc), hint)
+
+
+# ---- taxonomy ------------------------------------------------------------
+@rule
+def taxonomy_structure(cat: Catalog) -> Iterator[Issue]:
+    if not cat.taxonomy or not cat.taxonomy_doc:
+        return
+    doc = cat.taxonomy_doc
+    rec = Record("taxonomy", "taxonomy", doc.file, cat.taxonomy, doc)
+    for tree in TREES:
+        seen: dict[str, int] = {}
+        nodes = getattr(cat.taxonomy, tree)
+        for i, node in enumerate(nodes):
+            if node.id in seen:
+                yield _issue(rec, (tree, i, "id"), "duplicate-id",
+                             f"'{node.id}' is already the id of {tree}[{seen[node.id]}]")
+                continue
+            seen[node.id] = i
+        ids = {n.id for n in nodes}
+        for i, node in enumerate(nodes):
+            if tree == "challenges" and node.parent:
+                yield _issue(rec, (tree, i, "parent"), "invalid-parent", "challenges have no parent")
+            elif node.parent and node.parent not in ids:
+                yield _issue(rec, (tree, i, "parent"), "unknown-parent",
+                             f"'{node.parent}' is not an id in {tree}{did_you_mean(node.parent, ids)}")
+            elif node.parent and node.id in cat.ancestors(tree, node.id) or node.parent == node.id:
+                yield _issue(rec, (tree, i, "parent"), "taxonomy-cycle",
+                             f"'{node.id}' is its own ancestor")
+
+
+# ---- references ------------------------------------------------------------
+def _ref_check(cat: Catalog, rec: Record, loc: tuple, value: str, target: str) -> Iterator[Issue]:
+    """One reference from ``rec`` at ``loc`` to an id of kind/tree ``target``."""
+    if target in TREES:
+        ids = cat.nodes[target]
+        label = {"tasks": "task", "methods": "method", "challenges": "challenge"}[target]
+        if value not in ids:
+            choices = cat.leaves(target) if target != "challenges" else list(ids)
+            yield _issue(rec, loc, f"unknown-{label}",
+                         f"'{value}' is not a {label} id{did_you_mean(value, choices)}")
+        elif target != "challenges" and cat.children[target].get(value):
+            leaves = [d for d in cat.descendants(target, value) if not cat.children[target].get(d)]
+            yield _issue(rec, loc, "not-a-leaf",
+                         f"'{value}' is a group of {label}s; list the specific {label}(s) instead",
+                         hint="one of: " + ", ".join(leaves[:12]))
+        return
+    singular = target[:-1]
+    ids = cat.records[target]
+    if value not in ids:
+        yield _issue(rec, loc, f"unknown-{singular}",
+                     f"'{value}' is not a {singular} id in the catalog{did_you_mean(value, ids)}",
+                     hint=f"add catalog/{target}/{value}.yaml, or fix the id")
+
+
+def _dupes_in_list(rec: Record, field: str, values: list[str]) -> Iterator[Issue]:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            yield _issue(rec, (field, i), "duplicate-entry", f"'{v}' is listed twice")
+        seen.add(v)
+
+
+@rule
+def references(cat: Catalog) -> Iterator[Issue]:
+    for rec in cat.records["papers"].values():
+        p = rec.model
+        for field in ("tasks", "methods", "challenges", "datasets"):
+            values = getattr(p, field)
+            yield from _dupes_in_list(rec, field, values)
+            for i, v in enumerate(values):
+                yield from _ref_check(cat, rec, (field, i), v, field)
+    for rec in cat.records["datasets"].values():
+        d = rec.model
+        if d.paper:
+            yield from _ref_check(cat, rec, ("paper",), d.paper, "papers")
+        yield from _dupes_in_list(rec, "tasks", d.tasks)
+        for i, t in enumerate(d.tasks):
+            yield from _ref_check(cat, rec, ("tasks", i), t, "tasks")
+    for rec in cat.records["metrics"].values():
+        if rec.model.paper:
+            yield from _ref_check(cat, rec, ("paper",), rec.model.paper, "papers")
+    for rec in cat.records["benchmarks"].values():
+        b = rec.model
+        if b.paper:
+            yield from _ref_check(cat, rec, ("paper",), b.paper, "papers")
+        for i, t in enumerate(b.tasks):
+            yield from _ref_check(cat, rec, ("tasks", i), t, "tasks")
+        for i, split in enumerate(b.datasets):
+            yield from _ref_check(cat, rec, ("datasets", i, "dataset"), split.dataset, "datasets")
+        yield from _dupes_in_list(rec, "metrics", b.metrics)
+        for i, m in enumerate(b.metrics):
+            yield from _ref_check(cat, rec, ("metrics", i), m, "metrics")
+
+
+# ---- results ---------------------------------------------------------------
+@rule
+def results(cat: Catalog) -> Iterator[Issue]:
+    for rec in cat.records["benchmarks"].values():
+        b = rec.model
+        declared = set(b.metrics)
+        seen: dict[tuple, int] = {}
+        for i, row in enumerate(b.results):
+            if row.paper:
+                yield from _ref_check(cat, rec, ("results", i, "paper"), row.paper, "papers")
+            if row.source.paper and row.source.paper not in cat.papers:
+                yield _issue(rec, ("results", i, "source", "paper"), "unknown-source",
+                             f"source paper '{row.source.paper}' is not in the catalog"
+                             f"{did_you_mean(row.source.paper, cat.papers)}",
+                             hint="every number must name a catalog paper or an official leaderboard URL")
+            for metric_id, value in row.values.items():
+                loc = ("results", i, "values", metric_id)
+                if metric_id not in cat.metrics:
+                    yield _issue(rec, loc, "unknown-metric",
+                                 f"'{metric_id}' is not a metric id in the catalog"
+                                 f"{did_you_mean(metric_id, cat.metrics)}", key=True)
+                elif metric_id not in declared:
+                    yield _issue(rec, loc, "undeclared-metric",
+                                 f"'{metric_id}' is not among this benchmark's metrics ({', '.join(b.metrics)})",
+                                 hint=f"add '{metric_id}' to `metrics:` or remove the value", key=True)
+                elif not cat.metrics[metric_id].in_range(value):
+                    low, high = cat.metrics[metric_id].range  # type: ignore[misc]
+                    yield _issue(rec, loc, "value-out-of-range",
+                                 f"{value:g} is outside the range of {metric_id} "
+                                 f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]")
+            who = (row.paper or row.system, row.variant, row.notes)
+            if who in seen:
+                yield _issue(rec, ("results", i), "duplicate-result",
+                             f"the same system and variant already has a row (results[{seen[who]}])",
+                             hint="give the rows distinct `variant:` or `notes:`")
+            seen.setdefault(who, i)
+
+
+# ---- duplicates across records -------------------------------------------
+def normalize_title(title: str) -> str:
+    """Lowercase, accents and punctuation removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _title_keys(title: str) -> tuple[str, str]:
+    norm = normalize_title(title)
+    return norm.replace(" ", ""), " ".join(sorted(set(norm.split())))
+
+
+@rule
+def duplicates(cat: Catalog) -> Iterator[Issue]:
+    first: dict[tuple[str, str], str] = {}
+    for pid, rec in sorted(cat.records["papers"].items()):
+        p = rec.model
+        keys = [("arxiv", p.arxiv), ("doi", p.doi.lower() if p.doi else None)]
+        spaced, bag = _title_keys(p.title)
+        keys += [("title", spaced), ("title-words", bag)]
+        reported_title = False
+        for field, key in keys:
+            if not key:
+                continue
+            other = first.setdefault((field, key), pid)
+            if other == pid:
+                continue
+            other_file = cat.records["papers"][other].file
+            if field in ("arxiv", "doi"):
+                yield _issue(rec, (field,), f"duplicate-{field}",
+                             f"{field} '{getattr(p, field)}' is also on '{other}' ({other_file})",
+                             hint="one work, one record: merge them, or fix the wrong id")
+            elif not reported_title:
+                reported_title = True
+                yield _issue(rec, ("title",), "duplicate-title",
+                             f"title is the same as that of '{other}' ({other_file})",
+                             hint="one work, one record: merge the two files")
+
+
+# ---- dates -----------------------------------------------------------------
+_ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+
+
+@rule
+def dates(cat: Catalog) -> Iterator[Issue]:
+    this_year = _dt.date.today().year
+    for rec in cat.records["papers"].values():
+        p = rec.model
+        if p.year and p.year > this_year + 1:
+            yield _issue(rec, ("year",), "future-year", f"{p.year} is in the future")
+        if p.date and p.year and int(p.date[:4]) > p.year:
+            yield _issue(rec, ("date",), "date-after-year",
+                         f"first version {p.date} is later than the year {p.year}",
+                         hint="`date` is the first public version, `year` the venue's year")
+        if p.date and p.arxiv:
+            m = _ARXIV_NEW.match(p.arxiv)
+            if m and f"20{m[1]}-{m[2]}" != p.date:
+                yield _issue(rec, ("date",), "arxiv-date-mismatch",
+                             f"date {p.date} differs from the month of arXiv {p.arxiv} (20{m[1]}-{m[2]})",
+                             hint="`date` is the month of arXiv v1; check both")
+    for kind in ("datasets",):
+        for rec in cat.records[kind].values():
+            y = rec.model.year
+            if y and y > this_year + 1:
+                yield _issue(rec, ("year",), "future-year", f"{y} is in the future")
+
+
+def codes() -> set[str]:
+    """Every code a rule can emit (read from this module's source, kept in sync by a test)."""
+    import inspect
+
+    src = inspect.getsource(__import__(__name__, fromlist=["x"]))
+    found = set(re.findall(r'"((?:unknown|duplicate|not|undeclared|value|future|date|arxiv|taxonomy|invalid)-[a-z-]+)"', src))
+    found |= {f"unknown-{x}" for x in ("task", "method", "challenge", "paper", "dataset", "metric")}
+    found |= {"duplicate-arxiv", "duplicate-doi"}
+    return found

@@ -1,0 +1,78 @@
+"""``avi-atlas serve``: build, serve on 127.0.0.1, rebuild when inputs change."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+from . import pipeline
+from .render import BuildError, templates_dir
+
+
+def snapshot(folders: list[Path]) -> dict[str, tuple[float, int]]:
+    """(mtime, size) of every file under the folders: cheap change detection by polling."""
+    state: dict[str, tuple[float, int]] = {}
+    for folder in folders:
+        if not folder.exists():
+            continue
+        for path in folder.rglob("*"):
+            if path.is_file():
+                st = path.stat()
+                state[str(path)] = (st.st_mtime, st.st_size)
+    return state
+
+
+def rebuild(catalog: Path, out: Path, log: Callable[[str], None]) -> bool:
+    try:
+        report = pipeline.build(catalog, out)
+    except (BuildError, OSError) as exc:
+        log(f"build failed: {exc}")
+        return False
+    if not report.ok:
+        log(report.format("text"))
+        log(f"✗ {report.summary()}; still serving the previous build")
+        return False
+    log(f"✓ built {out}/")
+    return True
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves the *current* site folder (the build swaps it), quietly."""
+
+    def __init__(self, *args, root: Path, **kwargs):
+        super().__init__(*args, directory=str(root), **kwargs)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def serve_site(catalog: Path, out: Path, port: int = 8000, watch: bool = True,
+               log: Callable[[str], None] = print, interval: float = 0.5) -> None:
+    if not catalog.is_dir():
+        raise pipeline.UsageError(f"catalog directory '{catalog}' does not exist")
+    rebuild(catalog, out, log)
+    out.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_Handler, root=out.resolve())
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    log(f"serving http://127.0.0.1:{server.server_address[1]}/  (Ctrl+C to stop)")
+    stop = threading.Event()
+    if watch:
+        folders = [catalog, templates_dir()]
+
+        def loop() -> None:
+            last = snapshot(folders)
+            while not stop.wait(interval):
+                now = snapshot(folders)
+                if now != last:
+                    last = now
+                    rebuild(catalog, out, log)
+
+        threading.Thread(target=loop, daemon=True).start()
+    try:
+        server.serve_forever()
+    finally:
+        stop.set()
+        server.server_close()
