@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import render, rules
 from .catalog import KIND_ORDER, Catalog, Record
-from .check import check
+from .check import check, did_you_mean
 from .issues import Issue, Report
 from .loader import Document, load_file
 from .models import KINDS, ID_PATTERN, Taxonomy
@@ -29,15 +29,27 @@ class UsageError(Exception):
 
 
 def _display(path: Path) -> str:
+    """Paths inside the working directory are shown relative to it, others as given."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - different drive on Windows
         return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+#: what may stand at the top of a catalog folder besides the record folders
+ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", "corrections.yaml", "README.md", *KIND_ORDER}
 
 
 def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
     """Every record file as (kind, path), sorted; stray files are reported."""
     found: list[tuple[str, Path]] = []
+    for entry in sorted(root.iterdir()):
+        if entry.name not in ROOT_ENTRIES and not entry.name.startswith("."):
+            close = did_you_mean(entry.name, sorted(ROOT_ENTRIES))
+            report.add(Issue(_display(entry), 0, 0, "unexpected-file",
+                             f"'{entry.name}' is not part of a catalog{close}",
+                             hint="records go in papers/, datasets/, benchmarks/ or metrics/"))
     for kind in KIND_ORDER:
         folder = root / kind
         if not folder.is_dir():
