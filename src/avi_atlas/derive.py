@@ -30,18 +30,33 @@ class Leaderboard:
     metrics: list[str]
     main: str
     rows: list[Row]
+    decimals: dict[str, int] = field(default_factory=dict)
+
+    def cell(self, row: Row, metric: str) -> str:
+        """A value with as many decimals as the column's most precise value (21.0 → 21.00)."""
+        return f"{row.values[metric]:.{self.decimals.get(metric, 2)}f}"
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    if "e" in text:
+        return 4
+    frac = text.split(".")[1].rstrip("0")
+    return min(len(frac), 4)
 
 
 def result_name(cat: Catalog, r: Result) -> str:
     if r.paper and r.paper in cat.papers:
-        return _short_title(cat.papers[r.paper].title)
+        return short_name(cat.papers[r.paper])
     return r.system or r.paper or "?"
 
 
-def _short_title(title: str) -> str:
-    """'MMAudio: Taming …' → 'MMAudio'; titles without a short name stay whole."""
-    head, sep, _ = title.partition(":")
-    return head.strip() if sep and len(head) <= 40 else title
+def short_name(paper: Paper) -> str:
+    """The name a paper is known by: its ``name``, or the title's head ('MMAudio: Taming …' → 'MMAudio')."""
+    if paper.name:
+        return paper.name
+    head, sep, _ = paper.title.partition(":")
+    return head.strip() if sep and len(head) <= 40 else paper.title
 
 
 def result_date(cat: Catalog, r: Result) -> str | None:
@@ -77,7 +92,8 @@ def leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
         for r in rows:
             if r.values.get(m) == best:
                 r.best.add(m)
-    return Leaderboard(metrics, main, rows)
+    decimals = {m: max((_decimals(r.values[m]) for r in rows if m in r.values), default=0) for m in metrics}
+    return Leaderboard(metrics, main, rows, decimals)
 
 
 def paper_results(cat: Catalog, pid: str) -> list[tuple[str, Row, int]]:

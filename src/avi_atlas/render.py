@@ -79,6 +79,7 @@ def environment(folder: str) -> jinja2.Environment:
     )
     env.filters["md"] = markdown
     env.filters["num"] = derive.fmt_number
+    env.filters["short"] = derive.short_name
     return env
 
 

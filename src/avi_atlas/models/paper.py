@@ -26,6 +26,11 @@ class Paper(Model):
     """One published work. The file name is its id."""
 
     title: Text = Field(description="Title exactly as published, capitalisation included.")
+    name: Annotated[Text, Field(max_length=80)] | None = Field(
+        default=None,
+        description="Short name of the method, model or dataset the work is known by (e.g. AV-HuBERT), "
+        "when the title does not start with it.",
+    )
     kind: Literal["paper", "technical-report", "model-card", "blog-post", "product-page"] = Field(
         default="paper",
         description="What the work is: a paper, or a technical report, model card, blog post or "
