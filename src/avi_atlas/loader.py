@@ -174,8 +174,10 @@ def _walk(node: yaml.Node, loc: Loc, doc: Document, seen: set[int], depth: int) 
     if depth > MAX_DEPTH:
         raise _Refused("yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
     if id(node) in seen:
+        # an alias node carries its anchor's position; point at the key that uses it instead
+        line, col = doc.key_positions.get(loc) or doc.where(loc[:-1])
         raise _Refused("yaml-alias", "anchors and aliases (&name / *name) are not allowed in records",
-                       node.start_mark, hint="write the value out in full")
+                       yaml.Mark("", 0, line - 1, col - 1, None, None), hint="write the value out in full")
     seen.add(id(node))
     doc.positions[loc] = _pos(node.start_mark)
     if isinstance(node, yaml.ScalarNode):

@@ -63,9 +63,20 @@ def taxonomy_structure(cat: Catalog) -> Iterator[Issue]:
             elif node.parent and node.parent not in ids:
                 yield _issue(rec, (tree, i, "parent"), "unknown-parent",
                              f"'{node.parent}' is not an id in {tree}{did_you_mean(node.parent, ids)}")
-            elif node.parent and node.id in cat.ancestors(tree, node.id) or node.parent == node.id:
+            elif node.parent and _in_cycle(cat.nodes[tree], node.id):
                 yield _issue(rec, (tree, i, "parent"), "taxonomy-cycle",
-                             f"'{node.id}' is its own ancestor")
+                             f"'{node.id}' is its own ancestor", hint="every chain of parents must end at a root")
+
+
+def _in_cycle(nodes: dict, start: str) -> bool:
+    seen: set[str] = set()
+    current = nodes[start].parent
+    while current and current in nodes and current not in seen:
+        if current == start:
+            return True
+        seen.add(current)
+        current = nodes[current].parent
+    return False
 
 
 # ---- references ------------------------------------------------------------
@@ -82,7 +93,7 @@ def _ref_check(cat: Catalog, rec: Record, loc: tuple, value: str, target: str) -
             leaves = [d for d in cat.descendants(target, value) if not cat.children[target].get(d)]
             yield _issue(rec, loc, "not-a-leaf",
                          f"'{value}' is a group of {label}s; list the specific {label}(s) instead",
-                         hint="one of: " + ", ".join(leaves[:12]))
+                         hint="one of: " + ", ".join(leaves[:12]) if leaves else "")
         return
     singular = target[:-1]
     ids = cat.records[target]
