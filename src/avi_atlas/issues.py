@@ -14,6 +14,20 @@ from enum import Enum
 from typing import Iterable
 
 
+#: Every code the program can emit. Codes are part of the interface (scripts and CI
+#: rely on them); each is documented in the README, which a test keeps in sync.
+CODES = frozenset("""
+    yaml-syntax duplicate-key yaml-tag yaml-alias yaml-too-deep invalid-key empty-file not-a-mapping
+    not-utf8 byte-order-mark file-too-large unreadable-file unexpected-file missing-taxonomy invalid-id
+    missing-field unknown-field wrong-type invalid-value invalid-format unsafe-url empty-value too-short
+    too-long out-of-range missing-identifier invalid-source invalid-result invalid-range
+    unknown-task unknown-method unknown-challenge not-a-leaf unknown-paper unknown-dataset unknown-metric
+    unknown-source undeclared-metric value-out-of-range duplicate-arxiv duplicate-doi duplicate-title
+    duplicate-id unknown-parent invalid-parent taxonomy-cycle future-year date-after-year
+    arxiv-date-mismatch duplicate-entry duplicate-result
+""".split())
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -31,6 +45,10 @@ class Issue:
     severity: Severity = Severity.ERROR
     field: str = ""
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a programming error, caught by the test suite
+            raise ValueError(f"undocumented issue code {self.code!r}")
 
     def text(self) -> str:
         where = self.file

@@ -248,13 +248,3 @@ def dates(cat: Catalog) -> Iterator[Issue]:
             if y and y > this_year + 1:
                 yield _issue(rec, ("year",), "future-year", f"{y} is in the future")
 
-
-def codes() -> set[str]:
-    """Every code a rule can emit (read from this module's source, kept in sync by a test)."""
-    import inspect
-
-    src = inspect.getsource(__import__(__name__, fromlist=["x"]))
-    found = set(re.findall(r'"((?:unknown|duplicate|not|undeclared|value|future|date|arxiv|taxonomy|invalid)-[a-z-]+)"', src))
-    found |= {f"unknown-{x}" for x in ("task", "method", "challenge", "paper", "dataset", "metric")}
-    found |= {"duplicate-arxiv", "duplicate-doi"}
-    return found

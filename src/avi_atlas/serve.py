@@ -50,15 +50,20 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 def serve_site(catalog: Path, out: Path, port: int = 8000, watch: bool = True,
-               log: Callable[[str], None] = print, interval: float = 0.5) -> None:
+               log: Callable[[str], None] = print, interval: float = 0.5,
+               stop: threading.Event | None = None,
+               on_ready: Callable[[int], None] | None = None) -> None:
+    """Build, serve ``out`` on 127.0.0.1:``port`` and rebuild on changes until Ctrl+C (or ``stop``)."""
     if not catalog.is_dir():
         raise pipeline.UsageError(f"catalog directory '{catalog}' does not exist")
     rebuild(catalog, out, log)
     out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(_Handler, root=out.resolve())
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    log(f"serving http://127.0.0.1:{server.server_address[1]}/  (Ctrl+C to stop)")
-    stop = threading.Event()
+    bound = server.server_address[1]
+    log(f"serving http://127.0.0.1:{bound}/  (Ctrl+C to stop)")
+    stop = stop or threading.Event()
+    threads = [threading.Thread(target=server.serve_forever, daemon=True)]
     if watch:
         folders = [catalog, templates_dir()]
 
@@ -70,9 +75,15 @@ def serve_site(catalog: Path, out: Path, port: int = 8000, watch: bool = True,
                     last = now
                     rebuild(catalog, out, log)
 
-        threading.Thread(target=loop, daemon=True).start()
+        threads.append(threading.Thread(target=loop, daemon=True))
+    for t in threads:
+        t.start()
+    if on_ready:
+        on_ready(bound)
     try:
-        server.serve_forever()
+        while not stop.wait(0.2):
+            pass
     finally:
         stop.set()
+        server.shutdown()
         server.server_close()

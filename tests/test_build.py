@@ -1,0 +1,221 @@
+"""End to end: build the fixture catalog and assert on the parsed HTML."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from avi_atlas import pipeline, render
+
+from .conftest import write
+from .htmlutil import parse_file
+from .sitecheck import broken_links, pages, resolve
+
+
+@pytest.fixture
+def site(catalog: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    report = pipeline.build(catalog, out)
+    assert report.ok, report.format()
+    return out
+
+
+def test_every_record_and_node_has_its_page(site: Path):
+    expected = {"index.html", "404.html"}
+    for kind in ("tasks", "methods", "challenges", "papers", "datasets", "benchmarks", "metrics"):
+        expected.add(f"{kind}/index.html")
+    cat, _ = pipeline.validate(Path("catalog"))
+    for tree in ("tasks", "methods", "challenges"):
+        expected |= {f"{tree}/{i}/index.html" for i in cat.nodes[tree]}
+    for kind in ("papers", "datasets", "benchmarks", "metrics"):
+        expected |= {f"{kind}/{i}/index.html" for i in cat.records[kind]}
+    assert set(pages(site)) == expected
+    assert (site / "static/style.css").is_file() and (site / "static/favicon.svg").is_file()
+
+
+def test_no_internal_link_is_broken(site: Path):
+    assert broken_links(site) == []
+
+
+def test_links_are_relative_so_a_sub_path_works(site: Path):
+    for page, doc in pages(site).items():
+        if page == "404.html":
+            continue
+        for el in doc.iter():
+            href = el.attrs.get("href") or el.attrs.get("src") or ""
+            assert not href.startswith("/"), f"{page}: {href}"
+
+
+def test_home_links_every_pillar_and_shows_counts(site: Path):
+    home = parse_file(site / "index.html")
+    hrefs = [a.attrs["href"] for a in home.find_all("a")]
+    for pillar in ("perception", "generation"):
+        assert f"tasks/{pillar}/" in hrefs
+    text = " ".join(home.text.split())
+    assert "Video-to-Audio Generation 1 · 1 · 1" in text
+
+
+def test_task_page_lists_its_papers_datasets_and_benchmarks(site: Path):
+    doc = parse_file(site / "tasks/video-to-audio/index.html")
+    assert doc.find("h1").text == "Video-to-Audio Generation"
+    crumbs = [li.text for li in doc.find("nav", **{"aria-label": "Breadcrumb"}).find_all("li")]
+    assert crumbs == ["Tasks", "Audio-Visual Generation", "Audio-Visual Cross-Modal Generation", "Video-to-Audio Generation"]
+    table = doc.find("table", class_="papers")
+    rows = table.find("tbody").find_all("tr")
+    assert [r.find("a").text for r in rows] == ["SoundMaker: Fixture Audio for Silent Videos"]
+    links = {a.text: a.attrs["href"] for a in doc.find_all("a")}
+    assert links["Clips-100"] == "../../datasets/clips-100/"
+    assert links["Clips-100 test (video-to-audio)"] == "../../benchmarks/clips-v2a/"
+
+
+def test_group_page_collects_papers_of_its_leaves(site: Path):
+    doc = parse_file(site / "tasks/perception/index.html")
+    titles = [r.find("a").text for r in doc.find("table", class_="papers").find("tbody").find_all("tr")]
+    assert titles == ["SegNet-AV: Segmenting What Sounds", "Clips-100: A Fixture Dataset"]
+
+
+def test_paper_page(site: Path):
+    doc = parse_file(site / "papers/sound-maker/index.html")
+    assert doc.find("h1").text == "SoundMaker: Fixture Audio for Silent Videos"
+    assert doc.find("p", class_="authors").text == "Ada Example, Relja Exampleović"
+    assert doc.find("a", href="https://arxiv.org/abs/2403.00001") is not None
+    assert "@inproceedings{sound-maker," in doc.find("pre", class_="bibtex").text
+    summary = doc.find("div", class_="prose summary")
+    assert summary.find("em").text == "fixture"
+    assert summary.find("a").attrs["href"] == "https://example.org/p"
+    results = doc.find("table").find("tbody").find_all("tr")
+    assert "1 of 2" in results[0].text
+
+
+def test_benchmark_leaderboard(site: Path):
+    doc = parse_file(site / "benchmarks/clips-v2a/index.html")
+    table = doc.find("table", class_="leaderboard")
+    heads = [" ".join(th.text.split()) for th in table.find("thead").find_all("th")]
+    assert heads[:5] == ["Rank", "Method", "Variant", "FAD ↓", "Accuracy (%) ↑"]
+    rows = table.find("tbody").find_all("tr")
+    cells = [[" ".join(td.text.split()) for td in r.find_all("td")] for r in rows]
+    assert cells[0][:5] == ["1", "SoundMaker", "—", "1.50", "80.25"]
+    assert cells[1][:5] == ["2", "Closed-Model", "—", "2.25", "—"]
+    assert rows[0].find_all("td")[3].find("strong").text == "1.50"
+    assert "zero-shot; vendor-reported" in cells[1][-1]
+    # every row's source is one click away
+    src0 = rows[0].find("td", class_="source").find("a").attrs["href"]
+    assert resolve("benchmarks/clips-v2a/index.html", src0)[0] == "papers/sound-maker/index.html"
+    assert rows[1].find("td", class_="source").find("a").attrs["href"] == "https://example.org/leaderboard"
+
+
+def test_dataset_and_metric_pages(site: Path):
+    ds = parse_file(site / "datasets/clips-100/index.html")
+    facts = dict(zip([d.text for d in ds.find_all("dt")], [" ".join(d.text.split()) for d in ds.find_all("dd")]))
+    assert facts["Clips"] == "100" and facts["Hours"] == "0.5" and facts["Splits"] == "test: 20; train: 80"
+    assert facts["Introduced by"] == "Clips-100: A Fixture Dataset"
+    m = parse_file(site / "metrics/fad/index.html")
+    facts = dict(zip([d.text for d in m.find_all("dt")], [d.text for d in m.find_all("dd")]))
+    assert facts["Direction"] == "↓ lower is better" and facts["Range"] == "0 to ∞"
+
+
+def test_pages_declare_a_csp_and_load_nothing_from_elsewhere(site: Path):
+    for page, doc in pages(site).items():
+        csp = doc.find("meta", **{"http-equiv": "Content-Security-Policy"})
+        assert csp is not None and "default-src 'self'" in csp.attrs["content"], page
+        for el in doc.iter():
+            if el.tag in ("script", "link", "img", "iframe"):
+                src = el.attrs.get("src") or el.attrs.get("href") or ""
+                assert not src.startswith(("http:", "https:", "//")), (page, src)
+
+
+def test_text_from_records_is_escaped_and_unsafe_links_dropped(catalog: Path, tmp_path: Path):
+    write(catalog / "papers/evil.yaml", (
+        'title: "<script>alert(1)</script><img src=x onerror=alert(2)>"\n'
+        'authors: ["<b onmouseover=alert(3)>Eve</b>"]\n'
+        "url: https://example.org/evil\n"
+        "tasks: [video-to-audio]\n"
+        "summary: |\n"
+        "  <script>alert(4)</script> [click](javascript:alert(5)) ![i](data:image/png;base64,xx)\n"
+        "  <a href=\"javascript:alert(6)\" onclick=\"alert(7)\">raw</a> [ok](https://example.org/ok)\n"
+    ))
+    out = tmp_path / "site"
+    assert pipeline.build(catalog, out).ok
+    for page, doc in pages(out).items():
+        for el in doc.iter():
+            assert el.tag != "script", page
+            assert not any(k.startswith("on") for k in el.attrs), (page, el.tag, el.attrs)
+            for attr in ("href", "src"):
+                v = (el.attrs.get(attr) or "").strip().lower()
+                assert not v.startswith(("javascript:", "data:", "vbscript:", "file:")), (page, v)
+    doc = parse_file(out / "papers/evil/index.html")
+    assert doc.find("h1").text == "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    assert [a.attrs["href"] for a in doc.find("div", class_="prose summary").find_all("a")] == ["https://example.org/ok"]
+
+
+def test_two_builds_are_byte_identical(catalog: Path, tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    pipeline.build(catalog, a)
+    pipeline.build(catalog, b)
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files_a == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_build_with_errors_writes_nothing(catalog: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    write(catalog / "papers/bad.yaml", "title: [unclosed\n")
+    report = pipeline.build(catalog, out)
+    assert not report.ok and not out.exists()
+
+
+def test_rebuild_replaces_the_old_site(site: Path, catalog: Path):
+    (catalog / "papers/seg-net.yaml").unlink()
+    assert pipeline.build(catalog, site).ok
+    assert not (site / "papers/seg-net").exists() and (site / "papers/sound-maker/index.html").is_file()
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_a_failed_write_leaves_the_previous_site_intact(site: Path, catalog: Path, monkeypatch):
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    calls = {"n": 0}
+    real = Path.write_text
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    with pytest.raises(OSError):
+        pipeline.build(catalog, site)
+    monkeypatch.undo()
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_refuses_to_replace_a_folder_it_did_not_build(catalog: Path, tmp_path: Path):
+    precious = tmp_path / "precious"
+    write(precious / "thesis.tex", "years of work")
+    with pytest.raises(render.BuildError, match="refusing to replace"):
+        pipeline.build(catalog, precious)
+    assert (precious / "thesis.tex").read_text() == "years of work"
+
+
+def test_files_are_world_readable(site: Path):
+    for p in site.rglob("*"):
+        assert os.stat(p).st_mode & 0o004, p
+
+
+def test_templates_ship_inside_the_wheel(tmp_path: Path):
+    import subprocess
+    import sys
+    import zipfile
+
+    from .conftest import REPO
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True)
+    [wheel] = tmp_path.glob("avi_atlas-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for template in ("base.html", "paper.html", "static/style.css"):
+        assert f"avi_atlas/templates/{template}" in names
