@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from avi_atlas.models import KINDS, Benchmark, Dataset, Metric, Paper, Result, Source, Taxonomy
+from avi_atlas.models import (KINDS, Benchmark, Dataset, DatasetSplit, Metric, Modalities, Node, Paper, Result,
+                              Source, Taxonomy)
 
 PAPER = {"title": "T", "tasks": ["video-to-audio"], "arxiv": "2412.15322"}
 
@@ -21,13 +22,9 @@ def test_minimal_paper_is_valid():
     assert p.kind == "paper" and p.methods == [] and p.summary is None
 
 
-@pytest.mark.parametrize("model", [*KINDS.values(), Taxonomy, Result, Source])
+@pytest.mark.parametrize("model", [*KINDS.values(), Taxonomy, Result, Source, Modalities, DatasetSplit, Node])
 def test_every_field_has_a_description(model: type[BaseModel]):
-    def walk(m: type[BaseModel]):
-        for name, info in m.model_fields.items():
-            yield m.__name__, name, info
-
-    missing = [f"{m}.{n}" for m, n, info in walk(model) if not info.description and n != "added"]
+    missing = [name for name, info in model.model_fields.items() if not info.description]
     assert missing == []
 
 

@@ -148,3 +148,12 @@ def test_missing_taxonomy(catalog):
     got = lines(catalog)
     assert "catalog/taxonomy.yaml: error[missing-taxonomy] the catalog has no taxonomy.yaml" in got
     assert any("unknown-task" in line for line in got)
+
+
+def test_a_kind_that_is_a_file_is_reported(catalog):
+    import shutil
+
+    shutil.rmtree(catalog / "metrics")
+    write(catalog / "metrics", "fad: 1\n")
+    got = lines(catalog)
+    assert "catalog/metrics: error[unexpected-file] 'metrics' must be a folder of <id>.yaml records" in got

@@ -52,6 +52,9 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
                              hint="records go in papers/, datasets/, benchmarks/ or metrics/"))
     for kind in KIND_ORDER:
         folder = root / kind
+        if folder.exists() and not folder.is_dir():
+            report.add(Issue(_display(folder), 0, 0, "unexpected-file",
+                             f"'{kind}' must be a folder of <id>.yaml records"))
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
@@ -69,7 +72,8 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
 def load(root: Path, report: Report) -> tuple[Document | None, list[tuple[str, Document]]]:
     """Stage 1: read the taxonomy and every record file into positioned documents."""
     if not root.is_dir():
-        raise UsageError(f"catalog directory '{root}' does not exist")
+        what = "is not a directory" if root.exists() else "does not exist"
+        raise UsageError(f"catalog directory '{root}' {what}")
     tax_path = root / TAXONOMY_FILE
     tax_doc = None
     if tax_path.is_file():

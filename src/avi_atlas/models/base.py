@@ -59,4 +59,3 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
-AddedDate = Annotated[date, Field(description="Date the record entered the catalog (YYYY-MM-DD).")]

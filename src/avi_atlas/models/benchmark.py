@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import AddedDate, Id, Markdown, Model, Text, Url, YearMonth
+from .base import Id, Markdown, Model, Text, Url, YearMonth
 
 
 class DatasetSplit(Model):
@@ -68,4 +69,4 @@ class Benchmark(Model):
     paper: Id | None = Field(default=None, description="Id of the paper that defines the benchmark.")
     url: Url | None = Field(default=None, description="Official page or leaderboard.")
     results: list[Result] = Field(default_factory=list, description="Leaderboard rows, each with its source.")
-    added: AddedDate | None = None
+    added: dt.date | None = Field(default=None, description="Date the record entered the catalog (YYYY-MM-DD).")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import Field
 
-from .base import AddedDate, Id, Markdown, Modality, Model, Text, Url, Year
+from .base import Id, Markdown, Modality, Model, Text, Url, Year
 
 Count = Annotated[int, Field(ge=0)]
 
@@ -34,4 +35,4 @@ class Dataset(Model):
     )
     domain: Text | None = Field(default=None, description="Where the data comes from, in a few words.")
     summary: Markdown | None = Field(default=None, description="One or two sentences in our own words.")
-    added: AddedDate | None = None
+    added: dt.date | None = Field(default=None, description="Date the record entered the catalog (YYYY-MM-DD).")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import AddedDate, Id, Markdown, Model, Text
+from .base import Id, Markdown, Model, Text
 
 
 class Metric(Model):
@@ -23,7 +25,7 @@ class Metric(Model):
     )
     caveats: Markdown | None = Field(default=None, description="What the metric misses or how it misleads.")
     paper: Id | None = Field(default=None, description="Id of the paper that introduces the metric.")
-    added: AddedDate | None = None
+    added: dt.date | None = Field(default=None, description="Date the record entered the catalog (YYYY-MM-DD).")
 
     @model_validator(mode="after")
     def _range_ordered(self) -> "Metric":

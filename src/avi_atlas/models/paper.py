@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import AddedDate, Id, Markdown, Modality, Model, Text, Url, Year, YearMonth
+from .base import Id, Markdown, Modality, Model, Text, Url, Year, YearMonth
 
 ARXIV_PATTERN = r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]+(\.[A-Z]{2})?/\d{7})$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
@@ -70,7 +71,7 @@ class Paper(Model):
     summary: Markdown | None = Field(
         default=None, description="One or two sentences in our own words (Markdown, no raw HTML)."
     )
-    added: AddedDate | None = None
+    added: dt.date | None = Field(default=None, description="Date the record entered the catalog (YYYY-MM-DD).")
 
     @model_validator(mode="after")
     def _has_identifier(self) -> "Paper":
