@@ -36,10 +36,10 @@ def test_missing_field_points_at_the_mapping():
 
 
 def test_all_schema_errors_of_a_file_at_once():
-    out = run('title: T\nurl: "javascript:alert(1)"\ntasks: []\nmodalities: {input: [sound]}\n')
+    out = run('title: T\nurl: "javascript:alert(1)"\ntasks: [a]\nyear: 1800\nmodalities: {input: [sound]}\n')
     codes = [line.split(" ")[1] for line in out]
-    assert codes == ["error[unsafe-url]", "error[too-short]", "error[invalid-value]"]
-    assert out[2].startswith("p.yaml:4:22: error[invalid-value] modalities.input[0]: 'sound' (text) is not one of: audio")
+    assert codes == ["error[out-of-range]", "error[unsafe-url]", "error[invalid-value]"]
+    assert out[2].startswith("p.yaml:5:22: error[invalid-value] modalities.input[0]: 'sound' (text) is not one of: audio")
 
 
 def test_list_expected_hint():

@@ -58,7 +58,7 @@ def test_build_writes_site_or_nothing(catalog, cli, tmp_path):
     fresh = tmp_path / "fresh"
     bad = cli("build", "--out", str(fresh))
     assert bad.exit_code == 1 and not fresh.exists()
-    assert "missing-identifier" in bad.stdout or "missing-field" in bad.stdout
+    assert "catalog/papers/x.yaml:1:1: error[no-task-or-method]" in bad.stdout
     assert "nothing was written" in bad.stderr
 
 

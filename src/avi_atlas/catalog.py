@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from .loader import Document
-from .models import Benchmark, Dataset, Metric, Node, Paper, Taxonomy
+from .models import Benchmark, Correction, Dataset, Metric, Node, Paper, Taxonomy
 
 TREES = ("tasks", "methods", "challenges")
 KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
@@ -39,6 +39,8 @@ class Catalog:
     records: dict[str, dict[str, Record]] = field(
         default_factory=lambda: {kind: {} for kind in KIND_ORDER}
     )
+    corrections: list[Correction] = field(default_factory=list)
+    corrections_doc: Document | None = None
 
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:
@@ -151,6 +153,13 @@ class Catalog:
         for did, ds in self.datasets.items():
             for t in dict.fromkeys(ds.tasks):
                 out[t].append(did)
+        return out
+
+    @cached_property
+    def corrections_by_record(self) -> dict[str, list[Correction]]:
+        out: dict[str, list[Correction]] = defaultdict(list)
+        for c in self.corrections:
+            out[c.record].append(c)
         return out
 
     @cached_property

@@ -106,6 +106,54 @@ def serve(
         raise typer.Exit(1)
 
 
+@app.command("import-survey")
+def import_survey(
+    list_path: Path = typer.Argument(..., metavar="LIST", help="The survey's list as TSV (survey-list.tsv)."),
+    checks: Path = typer.Option(None, "--checks", help="Checked facts per row (JSON Lines); unchecked rows import as unverified."),
+    catalog: Path = CatalogOpt,
+    added: str = typer.Option(None, "--added", help="Date to put in `added:` of new records (YYYY-MM-DD; default today)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; write nothing."),
+) -> None:
+    """Import the survey's paper list: one record per row, checked facts applied, corrections logged."""
+    import datetime as dt
+
+    from . import survey_import
+
+    if not list_path.is_file():
+        raise _usage(f"list file '{list_path}' does not exist")
+    if checks is not None and not checks.is_file():
+        raise _usage(f"checks file '{checks}' does not exist")
+    try:
+        day = dt.date.fromisoformat(added) if added else dt.date.today()
+    except ValueError:
+        raise _usage(f"--added must be a date as YYYY-MM-DD, not '{added}'")
+    try:
+        outcome = survey_import.run(list_path, checks, catalog, day)
+    except pipeline.UsageError as exc:
+        raise _usage(str(exc))
+    except (ValueError, KeyError, OSError) as exc:
+        _err(f"avi-atlas: import failed: {exc}")
+        raise typer.Exit(1)
+    statuses: dict[str, int] = {}
+    for *_, status in outcome.rows:
+        statuses[status] = statuses.get(status, 0) + 1
+    by_field: dict[str, int] = {}
+    for c in outcome.corrections:
+        by_field[c["field"]] = by_field.get(c["field"], 0) + 1
+    typer.echo(f"{len(outcome.rows)} rows: " + ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())))
+    typer.echo(f"{len(outcome.created)} records to create, {len(outcome.updated)} to update")
+    typer.echo("corrections by field: " + (", ".join(f"{k} {v}" for k, v in sorted(by_field.items())) or "none"))
+    if dry_run:
+        typer.echo("dry run: nothing written")
+        return
+    survey_import.write(outcome, catalog)
+    _, report = pipeline.validate(catalog)
+    if not report.ok:
+        _print_report(report, Format.text)
+        raise typer.Exit(1)
+    typer.echo("written; the catalog validates")
+
+
 def main() -> None:
     try:
         app()

@@ -20,7 +20,7 @@ CODES = frozenset("""
     yaml-syntax duplicate-key yaml-tag yaml-alias yaml-too-deep invalid-key empty-file not-a-mapping
     not-utf8 byte-order-mark file-too-large unreadable-file unexpected-file missing-taxonomy invalid-id
     missing-field unknown-field wrong-type invalid-value invalid-format unsafe-url empty-value too-short
-    too-long out-of-range missing-identifier invalid-source invalid-result invalid-range
+    too-long out-of-range missing-identifier no-task-or-method invalid-source invalid-result invalid-range
     unknown-task unknown-method unknown-challenge not-a-leaf unknown-paper unknown-dataset unknown-metric
     unknown-source undeclared-metric value-out-of-range duplicate-arxiv duplicate-doi duplicate-title
     duplicate-id unknown-parent invalid-parent taxonomy-cycle future-year date-after-year

@@ -15,12 +15,13 @@ from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
 from .loader import Document, load_file
-from .models import KINDS, ID_PATTERN, Taxonomy
+from .models import ID_PATTERN, KINDS, Corrections, Taxonomy
 
 import re
 
 _ID_RE = re.compile(ID_PATTERN)
 TAXONOMY_FILE = "taxonomy.yaml"
+CORRECTIONS_FILE = "corrections.yaml"
 SINGULAR = {"papers": "paper", "datasets": "dataset", "benchmarks": "benchmark", "metrics": "metric"}
 
 
@@ -38,7 +39,7 @@ def _display(path: Path) -> str:
 
 
 #: what may stand at the top of a catalog folder besides the record folders
-ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", "corrections.yaml", "README.md", *KIND_ORDER}
+ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
 
 
 def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
@@ -69,37 +70,45 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
     return found
 
 
-def load(root: Path, report: Report) -> tuple[Document | None, list[tuple[str, Document]]]:
-    """Stage 1: read the taxonomy and every record file into positioned documents."""
+def load(root: Path, report: Report) -> list[tuple[str, Document]]:
+    """Stage 1: read the taxonomy, the corrections log and every record into positioned documents."""
     if not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise UsageError(f"catalog directory '{root}' {what}")
     tax_path = root / TAXONOMY_FILE
-    tax_doc = None
+    files: list[tuple[str, Path]] = []
     if tax_path.is_file():
-        tax_doc, issues = load_file(tax_path, _display(tax_path))
-        report.extend(issues)
+        files.append(("taxonomy", tax_path))
     else:
         report.add(Issue(_display(tax_path), 0, 0, "missing-taxonomy",
                          "the catalog has no taxonomy.yaml", hint="every catalog needs the task tree"))
+    if (root / CORRECTIONS_FILE).is_file():
+        files.append(("corrections", root / CORRECTIONS_FILE))
     docs = []
-    for kind, path in discover(root, report):
+    for kind, path in files + discover(root, report):
         doc, issues = load_file(path, _display(path))
         report.extend(issues)
         if doc is not None:
             docs.append((kind, doc))
-    return tax_doc, docs
+    return docs
 
 
-def check_all(tax_doc: Document | None, docs: list[tuple[str, Document]], report: Report) -> Catalog:
+def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
     """Stages 2 and 3: check each document against its model and index the valid ones."""
     catalog = Catalog()
-    if tax_doc is not None:
-        taxonomy, issues = check(tax_doc, Taxonomy, "taxonomy")
-        report.extend(issues)
-        if taxonomy is not None:
-            catalog.taxonomy, catalog.taxonomy_doc = taxonomy, tax_doc  # type: ignore[assignment]
     for kind, doc in docs:
+        if kind == "taxonomy":
+            taxonomy, issues = check(doc, Taxonomy, "taxonomy")
+            report.extend(issues)
+            if taxonomy is not None:
+                catalog.taxonomy, catalog.taxonomy_doc = taxonomy, doc  # type: ignore[assignment]
+            continue
+        if kind == "corrections":
+            corrections, issues = check(doc, Corrections, "corrections log")
+            report.extend(issues)
+            if corrections is not None:
+                catalog.corrections, catalog.corrections_doc = corrections.corrections, doc  # type: ignore[attr-defined]
+            continue
         rid = Path(doc.file).stem
         if len(rid) > 64 or not _ID_RE.match(rid):
             report.add(Issue(doc.file, 1, 1, "invalid-id",
@@ -117,8 +126,8 @@ def check_all(tax_doc: Document | None, docs: list[tuple[str, Document]], report
 def validate(root: Path) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog."""
     report = Report()
-    tax_doc, docs = load(root, report)
-    catalog = check_all(tax_doc, docs, report)
+    docs = load(root, report)
+    catalog = check_all(docs, report)
     report.extend(rules.run(catalog))
     return catalog, report
 

@@ -143,6 +143,17 @@ def references(cat: Catalog) -> Iterator[Issue]:
             yield from _ref_check(cat, rec, ("metrics", i), m, "metrics")
 
 
+@rule
+def corrections(cat: Catalog) -> Iterator[Issue]:
+    if not cat.corrections_doc:
+        return
+    rec = Record("corrections", "corrections", cat.corrections_doc.file, None, cat.corrections_doc)
+    for i, c in enumerate(cat.corrections):
+        if c.record not in cat.papers:
+            yield _issue(rec, ("corrections", i, "record"), "unknown-paper",
+                         f"'{c.record}' is not a paper id in the catalog{did_you_mean(c.record, cat.papers)}")
+
+
 # ---- results ---------------------------------------------------------------
 @rule
 def results(cat: Catalog) -> Iterator[Issue]:

@@ -2,6 +2,7 @@
 
 from .base import ID_PATTERN, MODALITIES, Model
 from .benchmark import Benchmark, DatasetSplit, Result, Source
+from .correction import Correction, Corrections
 from .dataset import Dataset
 from .metric import Metric
 from .paper import Modalities, Paper
@@ -16,6 +17,6 @@ KINDS: dict[str, type[Model]] = {
 }
 
 __all__ = [
-    "ID_PATTERN", "KINDS", "MODALITIES", "Benchmark", "Dataset", "DatasetSplit", "Metric",
+    "ID_PATTERN", "KINDS", "MODALITIES", "Benchmark", "Correction", "Corrections", "Dataset", "DatasetSplit", "Metric",
     "Modalities", "Model", "Node", "Paper", "Result", "Source", "Taxonomy",
 ]

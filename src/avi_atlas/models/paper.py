@@ -61,8 +61,14 @@ class Paper(Model):
     url: Url | None = Field(default=None, description="Canonical page of the work when it has no arXiv id or DOI.")
     code: Url | None = Field(default=None, description="Official code repository.")
     project: Url | None = Field(default=None, description="Official project page.")
-    tasks: list[Id] = Field(min_length=1, description="Task leaf ids of the taxonomy (at least one).")
-    methods: list[Id] = Field(default_factory=list, description="Method leaf ids of the taxonomy.")
+    tasks: list[Id] = Field(
+        default_factory=list,
+        description="Task leaf ids of the taxonomy (a paper lists at least one task or method).",
+    )
+    methods: list[Id] = Field(
+        default_factory=list,
+        description="Method leaf ids of the taxonomy (a paper lists at least one task or method).",
+    )
     challenges: list[Id] = Field(default_factory=list, description="Open-challenge ids the work addresses.")
     modalities: Modalities | None = Field(default=None, description="Input and output modalities.")
     datasets: list[Id] = Field(
@@ -71,11 +77,20 @@ class Paper(Model):
     summary: Markdown | None = Field(
         default=None, description="One or two sentences in our own words (Markdown, no raw HTML)."
     )
+    unverified: bool = Field(
+        default=False,
+        description="True while no source has confirmed the record: it is known only from a reference "
+        "list, so only its title (as listed) and taxonomy placement are given.",
+    )
     added: dt.date | None = Field(default=None, description="Date the record entered the catalog (YYYY-MM-DD).")
 
     @model_validator(mode="after")
     def _has_identifier(self) -> "Paper":
-        if not (self.arxiv or self.doi or self.url):
+        if not (self.tasks or self.methods):
+            raise PydanticCustomError(
+                "no-task-or-method", "a paper needs at least one task or method id ('tasks:' or 'methods:')", {}
+            )
+        if not (self.arxiv or self.doi or self.url or self.unverified):
             raise PydanticCustomError(
                 "missing-identifier", "a paper needs at least one of 'arxiv', 'doi' or 'url'", {}
             )
