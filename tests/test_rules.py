@@ -63,8 +63,8 @@ BENCH = "catalog/benchmarks/clips-v2a.yaml"
      f"{BENCH}:4:15: error[unknown-dataset] datasets[0].dataset: 'clips' is not a dataset id in the catalog (did you mean 'clips-100'?)"),
     (PAPER, "year: 2024", "year: 2022",
      f"{PAPER}:4:7: error[date-after-year] date: first version 2024-03 is later than the year 2022"),
-    (PAPER, 'date: "2024-03"', 'date: "2024-04"',
-     f"{PAPER}:4:7: warning[arxiv-date-mismatch] date: date 2024-04 differs from the month of arXiv 2403.00001 (2024-03)"),
+    (PAPER, 'date: "2024-03"', 'date: "2024-05"',
+     f"{PAPER}:4:7: warning[arxiv-date-mismatch] date: date 2024-05 differs from the month of arXiv 2403.00001 (2024-03)"),
     (PAPER, "tasks: [video-to-audio]", "tasks: [video-to-audio, video-to-audio]",
      f"{PAPER}:8:25: warning[duplicate-entry] tasks[1]: 'video-to-audio' is listed twice"),
 ])
@@ -157,3 +157,9 @@ def test_a_kind_that_is_a_file_is_reported(catalog):
     write(catalog / "metrics", "fad: 1\n")
     got = lines(catalog)
     assert "catalog/metrics: error[unexpected-file] 'metrics' must be a folder of <id>.yaml records" in got
+
+
+def test_references_to_a_broken_record_are_not_reported_again(catalog):
+    write(catalog / "papers/clips-paper.yaml", "title: [unclosed\n")
+    got = lines(catalog)
+    assert len(got) == 1 and "clips-paper.yaml" in got[0] and "yaml-syntax" in got[0], got

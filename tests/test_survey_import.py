@@ -132,6 +132,10 @@ def test_unknown_heading_is_an_error(catalog, tmp_path):
      "cooperative-learning-audio-video-models"),
     (None, "Frechet Audio Distance: a metric", "frechet-audio-distance"),
     (None, "Fréchet: ünïcode", "frechet"),
+    ("π0", "π0: A Vision-Language-Action Flow Model", "pi0"),
+    ("JavisDiT++", "JavisDiT++: Unified Modeling", "javisdit-pp"),
+    (None, "Qwen3-Omni Technical Report", "qwen3-omni"),
+    (None, "Claude 3.5 Sonnet Model Card Addendum", "claude-3-5-sonnet"),
 ])
 def test_make_id(name, title, expected):
     assert survey_import.make_id(name, title, 2024, set()) == expected
@@ -148,3 +152,9 @@ def test_dump_record_round_trips():
            "summary": "word " * 60, "added": DAY}
     doc, issues = load_text(survey_import.dump_record(rec), "x")
     assert not issues and doc.data == {**rec, "summary": ("word " * 60).strip()}
+
+
+def test_invalid_checked_facts_are_refused_with_the_row(catalog, tmp_path):
+    bad = [{"row": 2, "status": "verified", "title": "T", "arxiv": "2406.00009", "code": "javascript:alert(1)"}]
+    with pytest.raises(ValueError, match=r"row 2 \(Segment sounding things\).*code"):
+        survey_import.run(tsv(tmp_path, ROWS), checks(tmp_path, bad), catalog, DAY)

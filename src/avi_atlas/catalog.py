@@ -41,6 +41,8 @@ class Catalog:
     )
     corrections: list[Correction] = field(default_factory=list)
     corrections_doc: Document | None = None
+    #: ids whose files exist but failed to load or check: references to them are not reported again
+    broken: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KIND_ORDER})
 
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:

@@ -88,8 +88,7 @@ def load(root: Path, report: Report) -> list[tuple[str, Document]]:
     for kind, path in files + discover(root, report):
         doc, issues = load_file(path, _display(path))
         report.extend(issues)
-        if doc is not None:
-            docs.append((kind, doc))
+        docs.append((kind, doc if doc is not None else Document(_display(path), None)))
     return docs
 
 
@@ -97,6 +96,10 @@ def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
     """Stages 2 and 3: check each document against its model and index the valid ones."""
     catalog = Catalog()
     for kind, doc in docs:
+        if doc.data is None:  # did not load; its issues are already reported
+            if kind in KINDS:
+                catalog.broken[kind].add(Path(doc.file).stem)
+            continue
         if kind == "taxonomy":
             taxonomy, issues = check(doc, Taxonomy, "taxonomy")
             report.extend(issues)
@@ -120,6 +123,8 @@ def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
         report.extend(issues)
         if model is not None:
             catalog.add(Record(kind, rid, doc.file, model, doc))
+        else:
+            catalog.broken[kind].add(rid)
     return catalog
 
 

@@ -97,7 +97,7 @@ def _ref_check(cat: Catalog, rec: Record, loc: tuple, value: str, target: str) -
         return
     singular = target[:-1]
     ids = cat.records[target]
-    if value not in ids:
+    if value not in ids and value not in cat.broken[target]:
         yield _issue(rec, loc, f"unknown-{singular}",
                      f"'{value}' is not a {singular} id in the catalog{did_you_mean(value, ids)}",
                      hint=f"add catalog/{target}/{value}.yaml, or fix the id")
@@ -149,7 +149,7 @@ def corrections(cat: Catalog) -> Iterator[Issue]:
         return
     rec = Record("corrections", "corrections", cat.corrections_doc.file, None, cat.corrections_doc)
     for i, c in enumerate(cat.corrections):
-        if c.record not in cat.papers:
+        if c.record not in cat.papers and c.record not in cat.broken["papers"]:
             yield _issue(rec, ("corrections", i, "record"), "unknown-paper",
                          f"'{c.record}' is not a paper id in the catalog{did_you_mean(c.record, cat.papers)}")
 
@@ -164,7 +164,7 @@ def results(cat: Catalog) -> Iterator[Issue]:
         for i, row in enumerate(b.results):
             if row.paper:
                 yield from _ref_check(cat, rec, ("results", i, "paper"), row.paper, "papers")
-            if row.source.paper and row.source.paper not in cat.papers:
+            if row.source.paper and row.source.paper not in cat.papers and row.source.paper not in cat.broken["papers"]:
                 yield _issue(rec, ("results", i, "source", "paper"), "unknown-source",
                              f"source paper '{row.source.paper}' is not in the catalog"
                              f"{did_you_mean(row.source.paper, cat.papers)}",
@@ -249,10 +249,13 @@ def dates(cat: Catalog) -> Iterator[Issue]:
                          hint="`date` is the first public version, `year` the venue's year")
         if p.date and p.arxiv:
             m = _ARXIV_NEW.match(p.arxiv)
-            if m and f"20{m[1]}-{m[2]}" != p.date:
+            # the id's month is v1's month, or the next one for a paper sent in at a month's end
+            id_month = int(m[1]) * 12 + int(m[2]) if m else 0
+            date_month = (int(p.date[:4]) - 2000) * 12 + int(p.date[5:7])
+            if m and id_month - date_month not in (0, 1):
                 yield _issue(rec, ("date",), "arxiv-date-mismatch",
                              f"date {p.date} differs from the month of arXiv {p.arxiv} (20{m[1]}-{m[2]})",
-                             hint="`date` is the month of arXiv v1; check both")
+                             hint="`date` is the month of arXiv v1 (the id's month, or the month before); check both")
     for kind in ("datasets",):
         for rec in cat.records[kind].values():
             y = rec.model.year

@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from .catalog import Catalog
+from .models import Paper
 from .rules import normalize_title
 
 LIST_NAME = "survey-list.tsv"
@@ -52,16 +54,22 @@ class Outcome:
     corrections: list[dict] = field(default_factory=list)
 
 
+GREEK = {"π": "pi", "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "λ": "lambda", "μ": "mu", "σ": "sigma",
+         "ω": "omega", "Π": "pi", "Ω": "omega"}
+
+
 def slug(text: str) -> str:
+    text = "".join(GREEK.get(c, c) for c in text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 def make_id(name: str | None, title: str, year: int | None, taken: set[str]) -> str:
     """A guessable id: the work's short name (``mmaudio``, ``qwen2-5-omni``), else the title's key words."""
+    title = re.sub(r"\s+(technical report|tech report|model card( addendum)?)\s*$", "", title, flags=re.I)
     head, sep, _ = title.partition(":")
     if name:
-        base = slug(name)
+        base = slug(name.replace("++", " pp"))
     elif sep and len(head.split()) <= 4 and len(head) <= 40:
         base = slug(head)
     else:
@@ -228,8 +236,11 @@ def run(list_path: Path, checks_path: Path | None, catalog_root: Path, added: dt
     from . import pipeline
 
     cat, report = pipeline.validate(catalog_root)
-    if not report.ok:
-        raise ValueError("the catalog has errors; fix them before importing:\n" + report.format())
+    # the corrections log is rewritten by this import, so its own errors do not block it
+    blocking = [i for i in report.errors if Path(i.file).name != pipeline.CORRECTIONS_FILE]
+    if blocking:
+        raise ValueError("the catalog has errors; fix them before importing:\n"
+                         + "\n".join(i.text() for i in blocking))
     rows, checks = read_list(list_path), read_checks(checks_path)
     by_arxiv = {p.arxiv: pid for pid, p in cat.papers.items() if p.arxiv}
     by_title = {normalize_title(p.title).replace(" ", ""): pid for pid, p in cat.papers.items()}
@@ -250,6 +261,11 @@ def run(list_path: Path, checks_path: Path | None, catalog_root: Path, added: dt
         rid = next((k for k in keys if k), None)
         if rid is None:
             rec = new_record(row, check, tasks, methods, added)
+            try:
+                Paper.model_validate(rec)
+            except ValidationError as exc:
+                raise ValueError(f"row {n} ({row['title'][:60]}): the checked facts do not make a valid record: "
+                                 + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
             rid = make_id(rec.get("name"), rec["title"], rec.get("year"), taken)
             taken.add(rid)
             out.created[rid] = rec
