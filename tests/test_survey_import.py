@@ -158,3 +158,15 @@ def test_invalid_checked_facts_are_refused_with_the_row(catalog, tmp_path):
     bad = [{"row": 2, "status": "verified", "title": "T", "arxiv": "2406.00009", "code": "javascript:alert(1)"}]
     with pytest.raises(ValueError, match=r"row 2 \(Segment sounding things\).*code"):
         survey_import.run(tsv(tmp_path, ROWS), checks(tmp_path, bad), catalog, DAY)
+
+
+def test_a_placeholder_is_upgraded_when_its_row_is_checked(imported, catalog, tmp_path):
+    later = CHECKS + [{"row": 1, "status": "verified", "title": "Foley Magic: Sounds for Videos", "authors": ["C D"],
+                       "arxiv": "2501.00001", "date": "2025-01", "evidence": "https://arxiv.org/abs/2501.00001"}]
+    outcome = survey_import.run(tmp_path / "list.tsv", checks(tmp_path, later), catalog, DAY)
+    assert set(outcome.updated) == {"foley-magic"} and outcome.created == {}
+    survey_import.write(outcome, catalog)
+    rec = read(catalog, "foley-magic")
+    assert rec["title"] == "Foley Magic: Sounds for Videos" and rec["authors"] == ["C D"]
+    assert rec["tasks"] == ["video-to-audio"] and "unverified" not in rec
+    assert ("foley-magic", "title") in {(c["record"], c["field"]) for c in outcome.corrections}

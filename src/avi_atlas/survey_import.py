@@ -280,6 +280,18 @@ def run(list_path: Path, checks_path: Path | None, catalog_root: Path, added: dt
                     rec[key] = list(dict.fromkeys(rec.get(key, []) + ids))
             out.created[rid] = {k: rec[k] for k in FIELD_ORDER if k in rec}
             evidence = (check or {}).get("evidence", "").split(" ")[0]
+        elif cat.papers[rid].unverified and status in CHECKED and rid not in texts:
+            # a placeholder now checked: rewrite it from the checked facts, keeping its id and placement
+            old = cat.papers[rid]
+            rec = new_record(row, check, list(dict.fromkeys(old.tasks + tasks)),
+                             list(dict.fromkeys(old.methods + methods)), old.added or added)
+            try:
+                Paper.model_validate(rec)
+            except ValidationError as exc:
+                raise ValueError(f"row {n} ({row['title'][:60]}): the checked facts do not make a valid record: "
+                                 + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+            texts[rid] = out.updated[rid] = dump_record(rec)
+            evidence = (check or {}).get("evidence", "").split(" ")[0]
         else:
             path = catalog_root / "papers" / f"{rid}.yaml"
             text = texts.get(rid) or path.read_text(encoding="utf-8")
