@@ -102,3 +102,9 @@ def test_year_histogram_fills_gaps():
     cat = load()
     assert derive.year_histogram(cat, ["sound-maker", "clips-paper"]) == [(2022, 1), (2023, 0), (2024, 1)]
     assert derive.year_histogram(cat, []) == []
+
+
+def test_bibtex_marks_incomplete_author_lists():
+    p = Paper.model_validate({"title": "T", "url": "https://e.org", "tasks": ["x"], "authors": ["A B"],
+                              "authors_complete": False})
+    assert "  author = {A B and others}," in derive.bibtex("t", p)

@@ -133,7 +133,8 @@ def bibtex(pid: str, p: Paper) -> str:
     """A BibTeX entry keyed by the catalog id (stable and guessable)."""
     fields: list[tuple[str, str]] = [("title", "{" + _bib_escape(p.title) + "}")]
     if p.authors:
-        fields.append(("author", " and ".join(_bib_escape(a) for a in p.authors)))
+        names = [_bib_escape(a) for a in p.authors] + ([] if p.authors_complete else ["others"])
+        fields.append(("author", " and ".join(names)))
     venue = p.venue if p.venue and p.venue != "arXiv" else None
     if venue and venue in JOURNALS:
         kind = "article"

@@ -39,7 +39,7 @@ LIST_NAME = "survey-list.tsv"
 VENUE_ALIASES = {"arxiv": "arXiv", "ACMMM": "ACM MM", "ACM Multimedia": "ACM MM", "RA-L": "RA-L", "RAL": "RA-L"}
 CHECKED = {"verified", "partial", "not-a-paper"}
 STOPWORDS = set("a an the of for with and in on to via by from towards toward is are all you we at as its".split())
-FIELD_ORDER = ("name", "title", "kind", "authors", "year", "date", "venue", "arxiv", "doi", "url", "code", "project",
+FIELD_ORDER = ("name", "title", "kind", "authors", "authors_complete", "year", "date", "venue", "arxiv", "doi", "url", "code", "project",
                "tasks", "methods", "challenges", "modalities", "datasets", "summary", "unverified", "added")
 FLOW = {"tasks", "methods", "challenges", "datasets"}
 
@@ -133,6 +133,8 @@ def new_record(row: dict[str, str], check: dict | None, tasks: list[str], method
             rec["year"] = int(rec["date"][:4])
         if rec.get("kind") == "paper":
             del rec["kind"]
+        if rec.get("authors") and check.get("authors_complete") is False:  # type: ignore[union-attr]
+            rec["authors_complete"] = False
         if isinstance(rec.get("modalities"), dict):
             rec["modalities"] = {k: rec["modalities"].get(k, []) for k in ("input", "output")}
     rec.setdefault("title", row["title"])

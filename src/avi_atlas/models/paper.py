@@ -41,6 +41,10 @@ class Paper(Model):
         default_factory=list,
         description='Full author list in the paper\'s order, as "Given Family", in Unicode.',
     )
+    authors_complete: bool = Field(
+        default=True,
+        description="False when only the first authors are known; pages then add 'et al.'.",
+    )
     year: Year | None = Field(
         default=None, description="Year of the venue if published at one, else of the first arXiv version."
     )
