@@ -115,11 +115,12 @@ def _dupes_in_list(rec: Record, field: str, values: list[str]) -> Iterator[Issue
 def references(cat: Catalog) -> Iterator[Issue]:
     for rec in cat.records["papers"].values():
         p = rec.model
-        for field in ("tasks", "methods", "challenges", "datasets"):
+        for field, target in (("tasks", "tasks"), ("methods", "methods"), ("challenges", "challenges"),
+                              ("datasets", "datasets"), ("training_data", "datasets")):
             values = getattr(p, field)
             yield from _dupes_in_list(rec, field, values)
             for i, v in enumerate(values):
-                yield from _ref_check(cat, rec, (field, i), v, field)
+                yield from _ref_check(cat, rec, (field, i), v, target)
     for rec in cat.records["datasets"].values():
         d = rec.model
         if d.paper:

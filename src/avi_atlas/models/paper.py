@@ -78,6 +78,19 @@ class Paper(Model):
     datasets: list[Id] = Field(
         default_factory=list, description="Ids of datasets the work trains or evaluates on."
     )
+    backbone: Annotated[Text, Field(max_length=120)] | None = Field(
+        default=None, description="Backbone language model or generator the work builds on, e.g. Qwen2-7B."
+    )
+    encoders: list[Annotated[Text, Field(max_length=120)]] = Field(
+        default_factory=list, description="Audio and visual encoders it uses, e.g. Whisper, SigLIP."
+    )
+    parameters: Annotated[float, Field(gt=0, le=10_000)] | None = Field(
+        default=None, description="Total parameter count of the main model, in billions (0.157 for 157M)."
+    )
+    open_weights: bool | None = Field(default=None, description="True when the trained weights are public.")
+    training_data: list[Id] = Field(
+        default_factory=list, description="Ids of the datasets the model is trained on."
+    )
     summary: Markdown | None = Field(
         default=None, description="One or two sentences in our own words (Markdown, no raw HTML)."
     )
