@@ -65,6 +65,10 @@ BENCH = "catalog/benchmarks/clips-v2a.yaml"
      f"{PAPER}:4:7: error[date-after-year] date: first version 2024-03 is later than the year 2022"),
     (PAPER, 'date: "2024-03"', 'date: "2024-05"',
      f"{PAPER}:4:7: warning[arxiv-date-mismatch] date: date 2024-05 differs from the month of arXiv 2403.00001 (2024-03)"),
+    (PAPER, "venue: CVPR", "venue: CVPR 2024",
+     f"{PAPER}:5:8: warning[venue-style] venue: 'CVPR 2024' has a year in it"),
+    (PAPER, "venue: CVPR", "venue: NIPS",
+     f"{PAPER}:5:8: warning[venue-style] venue: 'NIPS' is spelled 'NeurIPS' in this catalog"),
     (PAPER, "tasks: [video-to-audio]", "tasks: [video-to-audio, video-to-audio]",
      f"{PAPER}:8:25: warning[duplicate-entry] tasks[1]: 'video-to-audio' is listed twice"),
 ])

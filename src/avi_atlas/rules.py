@@ -20,7 +20,7 @@ Rule = Callable[[Catalog], Iterable[Issue]]
 RULES: list[Rule] = []
 
 #: codes whose default severity is "warning" (all others are errors)
-WARNINGS = {"arxiv-date-mismatch", "duplicate-entry", "duplicate-result"}
+WARNINGS = {"arxiv-date-mismatch", "duplicate-entry", "duplicate-result", "venue-style"}
 
 
 def rule(fn: Rule) -> Rule:
@@ -231,6 +231,26 @@ def duplicates(cat: Catalog) -> Iterator[Issue]:
                 yield _issue(rec, ("title",), "duplicate-title",
                              f"title is the same as that of '{other}' ({other_file})",
                              hint="one work, one record: merge the two files")
+
+
+# ---- venue spelling ------------------------------------------------------------
+VENUE_SPELLING = {"nips": "NeurIPS", "neurips": "NeurIPS", "acmmm": "ACM MM", "acm multimedia": "ACM MM",
+                  "arxiv": "arXiv", "interspeech": "Interspeech", "iclr": "ICLR", "cvpr": "CVPR", "iccv": "ICCV",
+                  "eccv": "ECCV", "icml": "ICML", "aaai": "AAAI", "icassp": "ICASSP", "tpami": "TPAMI"}
+
+
+@rule
+def venue_style(cat: Catalog) -> Iterator[Issue]:
+    for rec in cat.records["papers"].values():
+        venue = rec.model.venue
+        if not venue:
+            continue
+        if re.search(r"\b(19|20)\d\d\b", venue):
+            yield _issue(rec, ("venue",), "venue-style", f"'{venue}' has a year in it",
+                         hint="write the venue's name only (CVPR, NeurIPS); the year goes in `year:`")
+        elif VENUE_SPELLING.get(venue.lower(), venue) != venue:
+            yield _issue(rec, ("venue",), "venue-style",
+                         f"'{venue}' is spelled '{VENUE_SPELLING[venue.lower()]}' in this catalog")
 
 
 # ---- dates -----------------------------------------------------------------
