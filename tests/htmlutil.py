@@ -23,7 +23,14 @@ class Element:
                 yield from c.iter()
 
     def find_all(self, tag: str, **attrs: str) -> list["Element"]:
-        return [e for e in self.iter() if e.tag == tag and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+        """Elements by tag and attributes; ``class_`` matches one class among several."""
+
+        def ok(e: "Element", key: str, value: str) -> bool:
+            if key == "class_":
+                return value in (e.attrs.get("class") or "").split()
+            return e.attrs.get(key.rstrip("_")) == value
+
+        return [e for e in self.iter() if e.tag == tag and all(ok(e, k, v) for k, v in attrs.items())]
 
     def find(self, tag: str, **attrs: str) -> "Element | None":
         found = self.find_all(tag, **attrs)

@@ -69,10 +69,11 @@ def build(
     catalog: Path = CatalogOpt,
     out: Path = typer.Option(Path("site"), "--out", "-o", help="Output folder (replaced atomically)."),
     base_url: str = typer.Option("/", "--base-url", help="Public root of the site, e.g. https://example.org/avi-atlas/."),
+    search: bool = typer.Option(True, "--search/--no-search", help="Build the Pagefind search index."),
 ) -> None:
     """Validate, then render the whole site into OUT. Writes nothing if the catalog has errors."""
     try:
-        report = pipeline.build(catalog, out, base_url=base_url)
+        report = pipeline.build(catalog, out, base_url=base_url, search=search)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except (BuildError, OSError) as exc:
@@ -93,12 +94,13 @@ def serve(
     out: Path = typer.Option(Path("site"), "--out", "-o", help="Output folder."),
     port: int = typer.Option(8000, "--port", "-p", help="Port on 127.0.0.1 (0 picks a free one)."),
     watch: bool = typer.Option(True, "--watch/--no-watch", help="Rebuild when catalog or templates change."),
+    search: bool = typer.Option(True, "--search/--no-search", help="Build the Pagefind search index."),
 ) -> None:
     """Build, serve the site on 127.0.0.1, and rebuild when a record or template changes."""
     from .serve import serve_site
 
     try:
-        serve_site(catalog, out, port=port, watch=watch, log=_err)
+        serve_site(catalog, out, port=port, watch=watch, log=_err, search=search)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except OSError as exc:

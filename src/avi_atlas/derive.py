@@ -68,7 +68,17 @@ def result_date(cat: Catalog, r: Result) -> str | None:
 
 
 def leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
-    """Rows ranked by the benchmark's main (first) metric; rows without it come last, unranked."""
+    """Rows ranked by the benchmark's main (first) metric; rows without it come last, unranked.
+
+    Computed once per catalog and benchmark (paper pages and tables ask again and again).
+    """
+    cache = cat.__dict__.setdefault("_leaderboards", {})
+    if bench_id not in cache:
+        cache[bench_id] = _leaderboard(cat, bench_id)
+    return cache[bench_id]
+
+
+def _leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
     bench = cat.benchmarks[bench_id]
     metrics = [m for m in bench.metrics if any(m in r.values for r in bench.results)] or bench.metrics[:1]
     main = metrics[0]
@@ -104,6 +114,23 @@ def paper_results(cat: Catalog, pid: str) -> list[tuple[str, Row, int]]:
         ranked = sum(1 for r in board.rows if r.rank)
         out.extend((bid, row, ranked) for row in board.rows if row.result.paper == pid)
     return out
+
+
+def sota(cat: Catalog, bench_id: str, metric: str) -> tuple[list, list]:
+    """(every dated result, the improving ones): the state of the art over time for one metric."""
+    from .charts import Point
+
+    board = leaderboard(cat, bench_id)
+    higher = cat.metrics[metric].higher_is_better if metric in cat.metrics else True
+    points = [Point(r.date, r.values[metric], r.name + (f" ({r.result.variant})" if r.result.variant else ""))
+              for r in board.rows if metric in r.values and r.date]
+    points.sort(key=lambda p: (p.month, -p.value if higher else p.value, p.label))
+    steps, best = [], None
+    for p in points:
+        if best is None or (p.value > best if higher else p.value < best):
+            steps.append(p)
+            best = p.value
+    return points, steps
 
 
 # ---- taxonomy counts ---------------------------------------------------------

@@ -137,11 +137,14 @@ def validate(root: Path) -> tuple[Catalog, Report]:
     return catalog, report
 
 
-def build(root: Path, out: Path, base_url: str = "/") -> Report:
-    """Validate, then render every page into ``out`` atomically. Writes nothing on error."""
+def build(root: Path, out: Path, base_url: str = "/", search: bool = False) -> Report:
+    """Validate, derive every page's data, render, index for search, and swap into ``out``.
+
+    Writes nothing when the catalog has errors.
+    """
     catalog, report = validate(root)
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url)
-    render.write(pages, out)
+    render.write(pages, out, search=search)
     return report

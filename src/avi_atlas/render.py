@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +22,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import derive
+from . import charts, derive, export, related, tables
 from .catalog import TREES, Catalog
 
 MARKER = ".avi-atlas-site"
@@ -34,10 +36,13 @@ class BuildError(Exception):
 
 @dataclass
 class Page:
+    """One output file: a template rendered with a context, or ready ``content`` (data files)."""
+
     path: str  # e.g. "papers/mmaudio/index.html"
-    template: str
+    template: str = ""
     context: dict[str, Any] = field(default_factory=dict)
     title: str = ""
+    content: str | None = None
 
 
 def templates_dir() -> Path:
@@ -92,14 +97,17 @@ def url_for(kind: str, rid: str | None = None) -> str:
 
 # ---- planning ----------------------------------------------------------------
 def plan(cat: Catalog, base_url: str = "/") -> list[Page]:
-    """Every page of the site with its context. Two pages never share a path."""
-    pages: list[Page] = [Page("index.html", "home.html", {"trees": _tree_view(cat)}, "Home")]
+    """Every page and data file of the site with its context. Two outputs never share a path."""
+    trees = _tree_view(cat)
+    pages: list[Page] = [Page("index.html", "home.html", _home_context(cat, trees), "Home")]
     for tree in TREES:
-        pages.append(Page(f"{tree}/index.html", "tree_index.html",
-                          {"tree": tree, "view": _tree_view(cat)[tree]}, TREE_LABELS[tree]))
+        pages.append(Page(f"{tree}/index.html", "tree_index.html", {"tree": tree, "view": trees[tree]},
+                          TREE_LABELS[tree]))
         for node_id, node in cat.nodes[tree].items():
-            pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", _node_context(cat, tree, node_id),
-                              node.name))
+            ctx = _node_context(cat, tree, node_id)
+            pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", ctx, node.name))
+            if tree == "tasks":
+                pages.append(Page(f"tasks/{node_id}/{node_id}.bib", content=export.bibtex_bundle(cat, ctx["papers"])))
     order = {
         "papers": sorted(cat.papers, key=lambda p: (-(cat.papers[p].year or 0), cat.papers[p].title.casefold())),
         "datasets": sorted(cat.datasets, key=lambda d: cat.datasets[d].name.casefold()),
@@ -107,32 +115,52 @@ def plan(cat: Catalog, base_url: str = "/") -> list[Page]:
         "metrics": sorted(cat.metrics, key=lambda x: cat.metrics[x].name.casefold()),
     }
     for kind, label in KIND_LABELS.items():
-        pages.append(Page(f"{kind}/index.html", f"{kind}_index.html", {"kind": kind, "ids": order[kind]}, label))
+        ctx = {"kind": kind, "ids": order[kind]}
+        if kind == "papers":
+            ctx["rows"] = tables.comparison(cat, order["papers"])
+            ctx["facets"] = tables.facets(ctx["rows"])
+        pages.append(Page(f"{kind}/index.html", f"{kind}_index.html", ctx, label))
     for pid, paper in cat.papers.items():
         pages.append(Page(f"papers/{pid}/index.html", "paper.html", {
             "id": pid, "paper": paper, "bibtex": derive.bibtex(pid, paper),
             "results": derive.paper_results(cat, pid), "record": cat.records["papers"][pid],
+            "related": related.related(cat, pid),
         }, paper.title))
     for did, ds in cat.datasets.items():
-        pages.append(Page(f"datasets/{did}/index.html", "dataset.html",
-                          {"id": did, "dataset": ds, "record": cat.records["datasets"][did]}, ds.name))
+        users = sorted(cat.papers_by["datasets"].get(did, []), key=lambda p: (-(cat.papers[p].year or 0), p))
+        pages.append(Page(f"datasets/{did}/index.html", "dataset.html", {
+            "id": did, "dataset": ds, "record": cat.records["datasets"][did],
+            "rows": tables.comparison(cat, users)}, ds.name))
     for bid, bench in cat.benchmarks.items():
         pages.append(Page(f"benchmarks/{bid}/index.html", "benchmark.html", {
             "id": bid, "bench": bench, "board": derive.leaderboard(cat, bid),
-            "record": cat.records["benchmarks"][bid],
+            "record": cat.records["benchmarks"][bid], "charts": _sota_charts(cat, bid),
         }, bench.name))
     for mid, metric in cat.metrics.items():
         pages.append(Page(f"metrics/{mid}/index.html", "metric.html",
                           {"id": mid, "metric": metric, "record": cat.records["metrics"][mid]}, metric.name))
+    pages.append(Page("search/index.html", "search.html", {}, "Search"))
     pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
+    pages += _data_files(cat, base_url)
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:
-            raise BuildError(f"two pages would be written to {page.path}")
+            raise BuildError(f"two outputs would be written to {page.path}")
         seen.add(page.path)
     for page in pages:
         page.context.update(cat=cat, base_url=base_url)
     return pages
+
+
+def _data_files(cat: Catalog, base_url: str) -> list[Page]:
+    files = [Page("data/catalog.json", content=export.catalog_json(cat)),
+             Page("data/catalog.bib", content=export.bibtex_bundle(cat, list(cat.papers))),
+             Page("feed.xml", content=export.atom_feed(cat, base_url))]
+    files += [Page(f"data/{name}", content=text) for name, text in export.csv_files(cat).items()]
+    files += [Page(f"data/schema/{name}", content=text) for name, text in export.json_schemas().items()]
+    files.append(Page("data/index.html", "data.html", {"files": [f.path[5:] for f in files if f.path.startswith("data/")]},
+                      "Data and exports"))
+    return files
 
 
 def _tree_view(cat: Catalog) -> dict[str, list[dict]]:
@@ -149,20 +177,62 @@ def _tree_view(cat: Catalog) -> dict[str, list[dict]]:
     return {tree: [view(tree, r) for r in cat.roots(tree)] for tree in TREES}
 
 
+def _home_context(cat: Catalog, trees: dict) -> dict[str, Any]:
+    pillars = cat.roots("tasks")
+    by_pillar = {p: cat.papers_under("tasks", p) for p in pillars}
+    years = sorted({cat.papers[i].year for ids in by_pillar.values() for i in ids if cat.papers[i].year})
+    span = list(range(years[0], years[-1] + 1)) if years else []
+    series = {p: [sum(1 for i in by_pillar[p] if cat.papers[i].year == y) for y in span] for p in pillars}
+    chart = charts.stacked_bars("pillar-years", "Papers per year, by pillar", [str(y) for y in span], series)
+    recent = []
+    for kind in ("papers", "datasets", "benchmarks", "metrics"):
+        for rid, model in cat.models(kind).items():
+            if model.added:
+                recent.append((model.added, kind, rid))
+    recent.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    return {"trees": trees, "chart": chart, "span": span, "series": series, "recent": recent[:12]}
+
+
 def _node_context(cat: Catalog, tree: str, nid: str) -> dict[str, Any]:
-    papers = cat.papers_under(tree, nid)
+    papers = sorted(cat.papers_under(tree, nid), key=lambda p: (-(cat.papers[p].year or 0), p))
     ids = [nid, *cat.descendants(tree, nid)]
+    rows = tables.comparison(cat, papers)
+    years = derive.year_histogram(cat, papers)
     ctx: dict[str, Any] = {
         "tree": tree, "id": nid, "node": cat.nodes[tree][nid],
         "ancestors": cat.ancestors(tree, nid),
         "kids": cat.children[tree].get(nid, []),
-        "papers": sorted(papers, key=lambda p: (-(cat.papers[p].year or 0), p)),
+        "papers": papers, "rows": rows, "facets": tables.facets(rows),
         "counts": derive.node_counts(cat, tree, nid),
-        "years": derive.year_histogram(cat, papers),
+        "years": years,
+        "year_chart": charts.stacked_bars(f"years-{nid}", f"Papers per year: {cat.nodes[tree][nid].name}",
+                                          [str(y) for y, _ in years], {"papers": [n for _, n in years]}),
         "datasets": sorted({d for i in ids for d in cat.datasets_by_task.get(i, [])}) if tree == "tasks" else [],
         "benchmarks": sorted({b for i in ids for b in cat.benchmarks_by["tasks"].get(i, [])}) if tree == "tasks" else [],
+        "by_task": {},
     }
+    ctx["boards"] = {b: derive.leaderboard(cat, b) for b in ctx["benchmarks"]}
+    if tree == "challenges":
+        groups: dict[str, list[str]] = {}
+        for pid in papers:
+            for t in cat.papers[pid].tasks or ["(no task)"]:
+                groups.setdefault(t, []).append(pid)
+        ctx["by_task"] = dict(sorted(groups.items()))
     return ctx
+
+
+def _sota_charts(cat: Catalog, bid: str) -> list[dict]:
+    out = []
+    for metric in derive.leaderboard(cat, bid).metrics:
+        points, steps = derive.sota(cat, bid, metric)
+        if len(points) < 2 or metric not in cat.metrics:
+            continue
+        m = cat.metrics[metric]
+        label = m.abbreviation or m.name
+        out.append({"metric": metric, "steps": steps, "svg": charts.step_chart(
+            f"sota-{metric}", f"State of the art over time: {label}", points, steps, m.higher_is_better,
+            f" {m.unit}" if m.unit and m.unit != "%" else (m.unit or ""))})
+    return out
 
 
 # ---- writing -----------------------------------------------------------------
@@ -171,6 +241,9 @@ def render_pages(pages: list[Page], folder: Path | None = None) -> dict[str, str
     env = environment(str(folder or templates_dir()))
     out: dict[str, str] = {}
     for page in pages:
+        if page.content is not None:
+            out[page.path] = page.content
+            continue
         if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
             root = page.context["base_url"].rstrip("/") + "/"
         else:
@@ -188,7 +261,7 @@ def render_pages(pages: list[Page], folder: Path | None = None) -> dict[str, str
     return out
 
 
-def write(pages: list[Page], out: Path, folder: Path | None = None) -> None:
+def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False) -> None:
     """Render everything first, then write into a fresh folder and swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
@@ -211,12 +284,27 @@ def write(pages: list[Page], out: Path, folder: Path | None = None) -> None:
         static = folder / "static"
         if static.is_dir():
             shutil.copytree(static, tmp / "static")
+        if search:
+            index_search(tmp)
         (tmp / MARKER).write_text("built by avi-atlas; this folder is replaced on every build\n")
         _world_readable(tmp)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def index_search(site: Path) -> None:
+    """Build the Pagefind index (site/pagefind/) over the pages' ``data-pagefind-body``."""
+    try:
+        import pagefind  # noqa: F401  (the pagefind[bin] package brings the binary)
+    except ImportError as exc:
+        raise BuildError("search needs the pagefind package: pip install 'pagefind[bin]' "
+                         "(or build with --no-search)") from exc
+    run = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", "pagefind",
+                          "--silent"], capture_output=True, text=True)
+    if run.returncode != 0 or not (site / "pagefind" / "pagefind.js").is_file():
+        raise BuildError(f"pagefind failed ({run.returncode}): {(run.stderr or run.stdout).strip()[:500]}")
 
 
 def _is_ours(out: Path) -> bool:

@@ -25,9 +25,9 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[float, int]]:
     return state
 
 
-def rebuild(catalog: Path, out: Path, log: Callable[[str], None]) -> bool:
+def rebuild(catalog: Path, out: Path, log: Callable[[str], None], search: bool = True) -> bool:
     try:
-        report = pipeline.build(catalog, out)
+        report = pipeline.build(catalog, out, search=search)
     except (BuildError, OSError) as exc:
         log(f"build failed: {exc}")
         return False
@@ -52,11 +52,11 @@ class _Handler(SimpleHTTPRequestHandler):
 def serve_site(catalog: Path, out: Path, port: int = 8000, watch: bool = True,
                log: Callable[[str], None] = print, interval: float = 0.5,
                stop: threading.Event | None = None,
-               on_ready: Callable[[int], None] | None = None) -> None:
+               on_ready: Callable[[int], None] | None = None, search: bool = True) -> None:
     """Build, serve ``out`` on 127.0.0.1:``port`` and rebuild on changes until Ctrl+C (or ``stop``)."""
     if not catalog.is_dir():
         raise pipeline.UsageError(f"catalog directory '{catalog}' does not exist")
-    rebuild(catalog, out, log)
+    rebuild(catalog, out, log, search)
     out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(_Handler, root=out.resolve())
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -73,7 +73,7 @@ def serve_site(catalog: Path, out: Path, port: int = 8000, watch: bool = True,
                 now = snapshot(folders)
                 if now != last:
                     last = now
-                    rebuild(catalog, out, log)
+                    rebuild(catalog, out, log, search)
 
         threads.append(threading.Thread(target=loop, daemon=True))
     for t in threads:
