@@ -1,0 +1,66 @@
+"""export: the catalog as JSON, CSV, JSON Schemas, an Atom feed and BibTeX; all parse and agree."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from avi_atlas import export, pipeline
+from avi_atlas.models import KINDS
+
+from .conftest import FIXTURE_CATALOG
+
+
+@pytest.fixture(scope="module")
+def cat():
+    c, report = pipeline.validate(FIXTURE_CATALOG)
+    assert report.ok
+    return c
+
+
+def test_catalog_json_has_every_record_with_links(cat):
+    data = json.loads(export.catalog_json(cat))
+    assert set(data["papers"]) == set(cat.papers) and set(data["metrics"]) == set(cat.metrics)
+    sm = data["papers"]["sound-maker"]
+    assert sm["url"] == "papers/sound-maker/" and sm["links"]["benchmarks"] == ["clips-v2a"]
+    assert sm["added"] == "2026-11-01" and sm["modalities"] == {"input": ["video", "text"], "output": ["audio"]}
+    assert data["papers"]["clips-paper"]["links"]["introduces"] == ["datasets/clips-100"]
+    assert [n["id"] for n in data["taxonomy"]["tasks"]][:2] == ["perception", "pixel-perception"]
+
+
+def test_csv_per_kind(cat):
+    files = export.csv_files(cat)
+    assert set(files) == {"papers.csv", "datasets.csv", "benchmarks.csv", "results.csv", "metrics.csv"}
+    papers = list(csv.DictReader(io.StringIO(files["papers.csv"])))
+    assert [p["id"] for p in papers] == sorted(cat.papers)
+    sm = next(p for p in papers if p["id"] == "sound-maker")
+    assert sm["authors"] == "Ada Example; Relja Exampleović" and sm["input"] == "video; text"
+    results = list(csv.DictReader(io.StringIO(files["results.csv"])))
+    assert len(results) == 3 and {r["source_where"] for r in results} == {"Table 1", "leaderboard, 2026-10-01"}
+
+
+def test_json_schemas_validate_what_the_models_accept(cat):
+    schemas = {name: json.loads(text) for name, text in export.json_schemas().items()}
+    assert set(schemas) >= {f"{k[:-1]}.schema.json" for k in KINDS}
+    paper = schemas["paper.schema.json"]
+    assert paper["additionalProperties"] is False and "title" in paper["required"]
+    assert paper["properties"]["authors"]["description"]
+
+
+def test_atom_feed_is_well_formed_and_newest_first(cat):
+    xml = export.atom_feed(cat, "https://example.org/atlas/")
+    root = ET.fromstring(xml)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    ids = [e.find("a:id", ns).text for e in root.findall("a:entry", ns)]
+    assert ids == ["tag:avi-atlas,2026:papers/seg-net", "tag:avi-atlas,2026:papers/sound-maker"]
+    assert root.attrib["{http://www.w3.org/XML/1998/namespace}base"] == "https://example.org/atlas/"
+    assert root.find("a:updated", ns).text == "2026-11-02T00:00:00Z"
+
+
+def test_bibtex_bundle_skips_unverified(cat):
+    text = export.bibtex_bundle(cat, list(cat.papers))
+    assert text.count("@") == 3 and "@inproceedings{sound-maker," in text
