@@ -58,6 +58,7 @@ def test_search_finds_a_paper_and_reaches_its_page(page: Page, fixture_site):
     result = page.locator("[data-search-results] li a").first
     expect(result).to_have_text("SegNet-AV: Segmenting What Sounds")
     expect(page.locator("[data-search-results] li .kind-tag").first).to_have_text("Paper · 2023")
+    expect(page.locator("[data-search-results] li .result-tasks").first).to_have_text("Audio-Visual Segmentation")
     result.click()
     assert page.url.endswith("/papers/seg-net/")
     expect(page.locator("h1")).to_have_text("SegNet-AV: Segmenting What Sounds")

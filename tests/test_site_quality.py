@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from .conftest import TOOLS
+from .sitecheck import broken_links
 
 VNU = TOOLS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE = TOOLS / "axe-core" / "axe.min.js"
@@ -74,9 +75,12 @@ def linkcheck(url: str, tmp_path: Path) -> tuple[int, list[str]]:
 
 
 def test_no_broken_internal_links_or_anchors(shipped_site, tmp_path: Path):
-    _, url = shipped_site
+    site, url = shipped_site
     code, failures = linkcheck(url, tmp_path)
     assert (code, failures) == (0, [])
+    # linkchecker's anchor plugin was seen to skip an anchor now and then (and never checks same-page
+    # fragments): our own walk of the files checks every link and #fragment as well
+    assert broken_links(site) == []
 
 
 def test_the_link_check_catches_a_broken_link_and_anchor(fixture_site, tmp_path: Path):
@@ -93,4 +97,8 @@ def test_the_link_check_catches_a_broken_link_and_anchor(fixture_site, tmp_path:
     finally:
         server.shutdown()
     assert code == 1
-    assert any("papers/nope/" in f for f in failures) and any("#nowhere" in f for f in failures), failures
+    assert any("papers/nope/" in f for f in failures), failures
+    assert sorted(broken_links(copy)) == [
+        "index.html: papers/nope/ -> papers/nope/index.html (missing)",
+        "index.html: papers/sound-maker/#nowhere (no #nowhere)",
+    ]

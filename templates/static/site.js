@@ -211,6 +211,9 @@
             var kind = document.createElement("span");
             kind.className = "kind-tag";
             kind.textContent = (d.meta.kind || "Page") + (d.meta.year ? " · " + d.meta.year : "");
+            var tasks = document.createElement("span");
+            tasks.className = "result-tasks";
+            tasks.textContent = d.meta.tasks || "";
             var a = document.createElement("a");
             a.href = d.url;
             a.textContent = d.meta.title || d.url;
@@ -219,6 +222,7 @@
             li.appendChild(kind);
             li.appendChild(document.createTextNode(" "));
             li.appendChild(a);
+            if (d.meta.tasks) li.appendChild(tasks);
             li.appendChild(p);
             list.appendChild(li);
           });
