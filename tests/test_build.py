@@ -222,3 +222,11 @@ def test_templates_ship_inside_the_wheel(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     for template in ("base.html", "paper.html", "static/style.css"):
         assert f"avi_atlas/templates/{template}" in names
+
+
+def test_edit_links_point_at_the_record_file(catalog: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    assert pipeline.build(catalog, out, repo_url="https://github.com/o/r/").ok
+    doc = parse_file(out / "papers/sound-maker/index.html")
+    link = next(a for a in doc.find_all("a") if a.text == "Edit this record")
+    assert link.attrs["href"] == "https://github.com/o/r/edit/main/catalog/papers/sound-maker.yaml"

@@ -6,6 +6,7 @@ errors (or the site could not be written), 2 the command was called wrongly.
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -70,10 +71,13 @@ def build(
     out: Path = typer.Option(Path("site"), "--out", "-o", help="Output folder (replaced atomically)."),
     base_url: str = typer.Option("/", "--base-url", help="Public root of the site, e.g. https://example.org/avi-atlas/."),
     search: bool = typer.Option(True, "--search/--no-search", help="Build the Pagefind search index."),
+    repo_url: str = typer.Option("", "--repo-url", help="GitHub repository of the catalog, for 'edit this record' links."),
 ) -> None:
     """Validate, then render the whole site into OUT. Writes nothing if the catalog has errors."""
+    if repo_url and not re.match(r"^https://[^\s]+$", repo_url):
+        raise _usage(f"--repo-url must be an https:// URL, not '{repo_url}'")
     try:
-        report = pipeline.build(catalog, out, base_url=base_url, search=search)
+        report = pipeline.build(catalog, out, base_url=base_url, search=search, repo_url=repo_url)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except (BuildError, OSError) as exc:

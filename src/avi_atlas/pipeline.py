@@ -137,7 +137,7 @@ def validate(root: Path) -> tuple[Catalog, Report]:
     return catalog, report
 
 
-def build(root: Path, out: Path, base_url: str = "/", search: bool = False) -> Report:
+def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "") -> Report:
     """Validate, derive every page's data, render, index for search, and swap into ``out``.
 
     Writes nothing when the catalog has errors.
@@ -145,6 +145,6 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False) -> R
     catalog, report = validate(root)
     if not report.ok:
         return report
-    pages = render.plan(catalog, base_url=base_url)
+    pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
     render.write(pages, out, search=search)
     return report

@@ -96,7 +96,7 @@ def url_for(kind: str, rid: str | None = None) -> str:
 
 
 # ---- planning ----------------------------------------------------------------
-def plan(cat: Catalog, base_url: str = "/") -> list[Page]:
+def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     """Every page and data file of the site with its context. Two outputs never share a path."""
     trees = _tree_view(cat)
     pages: list[Page] = [Page("index.html", "home.html", _home_context(cat, trees), "Home")]
@@ -148,7 +148,7 @@ def plan(cat: Catalog, base_url: str = "/") -> list[Page]:
             raise BuildError(f"two outputs would be written to {page.path}")
         seen.add(page.path)
     for page in pages:
-        page.context.update(cat=cat, base_url=base_url)
+        page.context.update(cat=cat, base_url=base_url, repo_url=repo_url.rstrip("/"))
     return pages
 
 
