@@ -7,7 +7,6 @@ from pathlib import Path
 
 from avi_atlas import charts, derive, pipeline
 
-from .conftest import write
 from .htmlutil import parse
 
 

@@ -162,4 +162,11 @@ def check(doc: Document, model: type[BaseModel], kind: str) -> tuple[BaseModel |
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
-        return None, [issue_for(e, doc, model, kind) for e in exc.errors(include_url=False)]
+        issues = [issue_for(e, doc, model, kind) for e in exc.errors(include_url=False)]
+    # rules on the whole record run only when every field is valid: report them now too
+    whole = getattr(model, "record_problems", None)
+    if whole and isinstance(doc.data, dict):
+        seen = {i.code for i in issues}
+        line, col = doc.where(())
+        issues += [Issue(doc.file, line, col, code, message) for code, message in whole(doc.data) if code not in seen]
+    return None, issues

@@ -160,6 +160,76 @@ def import_survey(
     typer.echo("written; the catalog validates")
 
 
+class Kind(str, Enum):
+    paper = "paper"
+    dataset = "dataset"
+    benchmark = "benchmark"
+    metric = "metric"
+
+
+@app.command()
+def new(
+    kind: Kind = typer.Argument(..., help="paper, dataset, benchmark or metric"),
+    record_id: str = typer.Argument(..., metavar="ID", help="The new record's id (its file name), e.g. av-hubert."),
+    catalog: Path = CatalogOpt,
+) -> None:
+    """Write a new record with every field, each with a comment saying what goes there."""
+    from .models.base import ID_MAX, _ID_RE
+    from .scaffold import KIND_OF, scaffold
+
+    if len(record_id) > ID_MAX or not _ID_RE.match(record_id):
+        raise _usage(f"'{record_id}' is not a valid id: lowercase letters, digits and single hyphens, "
+                     f"at most {ID_MAX} characters (e.g. av-hubert)")
+    if not catalog.is_dir():
+        raise _usage(f"catalog directory '{catalog}' does not exist")
+    folder = catalog / KIND_OF[kind.value]
+    path = folder / f"{record_id}.yaml"
+    if path.exists():
+        _err(f"avi-atlas: {path} exists already; edit it, or choose another id")
+        raise typer.Exit(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(scaffold(KIND_OF[kind.value]), encoding="utf-8")
+    typer.echo(f"wrote {path}")
+    _err("fill it in from a source, delete what you cannot check, then run `avi-atlas validate`")
+
+
+@app.command("import-bib")
+def import_bib(
+    bib: Path = typer.Argument(..., metavar="FILE.bib", help="A BibTeX file."),
+    catalog: Path = CatalogOpt,
+    task: list[str] = typer.Option([], "--task", help="Task id to give every new record (repeatable)."),
+    method: list[str] = typer.Option([], "--method", help="Method id to give every new record (repeatable)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would be written; write nothing."),
+) -> None:
+    """Turn BibTeX entries into paper records; report entries that duplicate a record instead of writing them."""
+    import datetime as dt
+
+    from . import bibimport
+
+    if not bib.is_file():
+        raise _usage(f"BibTeX file '{bib}' does not exist")
+    cat, report = pipeline.validate(catalog)  # raises UsageError for a missing catalog
+    try:
+        text = bib.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        _err(f"avi-atlas: {bib} is not UTF-8 text")
+        raise typer.Exit(1)
+    outcome = bibimport.run(text, cat, task, method, dt.date.today())
+    for message in outcome.failures:
+        _err(f"{bib}: {message}")
+    for d in outcome.duplicates:
+        where = d.other if d.other.startswith("entry ") else f"catalog/papers/{d.other}.yaml"
+        typer.echo(f"{bib}: duplicate: entry '{d.key}' is already {where} ({d.reason}); not written")
+    for rid, rec in outcome.records.items():
+        typer.echo(f"{'would write' if dry_run else 'wrote'} {catalog / 'papers' / (rid + '.yaml')} "
+                   f"(from '{outcome.keys[rid]}')")
+    if not dry_run:
+        bibimport.write(outcome, catalog)
+        if outcome.records and not (task or method):
+            _err("add `tasks:` (or `methods:`) to each new record, then run `avi-atlas validate`")
+    raise typer.Exit(1 if outcome.failures else 0)
+
+
 def main() -> None:
     try:
         app()

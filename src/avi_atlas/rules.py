@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
 from .catalog import TREES, Catalog, Record

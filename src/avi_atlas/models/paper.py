@@ -101,14 +101,18 @@ class Paper(Model):
     )
     added: dt.date | None = Field(default=None, description="Date the record entered the catalog (YYYY-MM-DD).")
 
+    @classmethod
+    def record_problems(cls, data: dict) -> list[tuple[str, str]]:
+        """Rules on the record as a whole (also checked when some fields are wrong, so all show at once)."""
+        problems = []
+        if not (data.get("tasks") or data.get("methods")):
+            problems.append(("no-task-or-method", "a paper needs at least one task or method id ('tasks:' or 'methods:')"))
+        if not (data.get("arxiv") or data.get("doi") or data.get("url") or data.get("unverified")):
+            problems.append(("missing-identifier", "a paper needs at least one of 'arxiv', 'doi' or 'url'"))
+        return problems
+
     @model_validator(mode="after")
-    def _has_identifier(self) -> "Paper":
-        if not (self.tasks or self.methods):
-            raise PydanticCustomError(
-                "no-task-or-method", "a paper needs at least one task or method id ('tasks:' or 'methods:')", {}
-            )
-        if not (self.arxiv or self.doi or self.url or self.unverified):
-            raise PydanticCustomError(
-                "missing-identifier", "a paper needs at least one of 'arxiv', 'doi' or 'url'", {}
-            )
+    def _whole_record(self) -> "Paper":
+        for code, message in self.record_problems(self.__dict__):
+            raise PydanticCustomError(code, message, {})
         return self
