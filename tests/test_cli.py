@@ -98,3 +98,33 @@ def test_console_script_is_installed():
     exe = shutil.which("avi-atlas", path=str(Path(sys.executable).parent))
     assert exe, "pip install should put avi-atlas on PATH"
     assert subprocess.run([exe, "--help"], capture_output=True, text=True).returncode == 0
+
+
+def test_new_paper_filled_in_validates(catalog, cli):
+    result = cli("new", "paper", "my-paper")
+    assert result.exit_code == 0 and result.stdout.strip() == "wrote catalog/papers/my-paper.yaml"
+    path = catalog / "papers/my-paper.yaml"
+    text = path.read_text()
+    assert "# title (required): Title exactly as published" in text
+    before = cli("validate")
+    assert before.exit_code == 1
+    assert {line.split(" ")[1] for line in before.stdout.splitlines()} == {
+        "error[empty-value]", "error[missing-identifier]", "error[no-task-or-method]"}
+    text = (text.replace('title: ""', 'title: "My Paper"').replace("arxiv:    #", 'arxiv: "2401.00042"   #')
+            .replace("tasks: []", "tasks: [video-to-audio]"))
+    path.write_text(text)
+    assert cli("validate").exit_code == 0, cli("validate").stdout
+
+
+def test_every_kind_has_a_scaffold_that_parses(catalog, cli):
+    for kind in ("paper", "dataset", "benchmark", "metric"):
+        assert cli("new", kind, f"new-{kind}").exit_code == 0
+    result = cli("validate")
+    codes = {line.split(" ")[1] for line in result.stdout.splitlines() if line.startswith("catalog/")}
+    assert "error[yaml-syntax]" not in codes and "error[unknown-field]" not in codes
+
+
+def test_new_refuses_existing_and_invalid_ids(catalog, cli):
+    assert cli("new", "paper", "sound-maker").exit_code == 1
+    assert cli("new", "paper", "Bad Id").exit_code == 2
+    assert cli("new", "thesis", "x").exit_code == 2
