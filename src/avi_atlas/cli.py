@@ -230,6 +230,19 @@ def import_bib(
     raise typer.Exit(1 if outcome.failures else 0)
 
 
+@app.command()
+def schema(
+    out: Path = typer.Option(Path("schemas"), "--out", "-o", help="Folder for <kind>.schema.json files."),
+) -> None:
+    """Write a JSON Schema per record kind, generated from the models (editors use them to complete and check)."""
+    from .export import json_schemas
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in json_schemas().items():
+        (out / name).write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out / name}")
+
+
 def main() -> None:
     try:
         app()

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ID_MAX = 64
 _ID_RE = re.compile(ID_PATTERN)
-_URL_RE = re.compile(r"^https?://[^\s/?#<>\"'`\\]+(?:[/?#][^\s<>\"'`\\]*)?$", re.IGNORECASE)
+_URL_RE = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#<>\"'`\\]+(?:[/?#][^\s<>\"'`\\]*)?$")
 
 MODALITIES = ("audio", "speech", "music", "image", "video", "text", "3d", "motion", "action")
 
@@ -43,10 +43,22 @@ def check_text(value: str) -> str:
     return value
 
 
-Id = Annotated[str, AfterValidator(check_id)]
-Url = Annotated[str, AfterValidator(check_url)]
-Text = Annotated[str, AfterValidator(check_text), Field(max_length=500)]
-Markdown = Annotated[str, AfterValidator(check_text), Field(max_length=20_000)]
+# The validators give our own error codes; WithJsonSchema states the same rule in the JSON Schema,
+# so editors and standard validators agree with `avi-atlas validate`.
+Id = Annotated[str, AfterValidator(check_id),
+               WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "maxLength": ID_MAX})]
+Url = Annotated[str, AfterValidator(check_url),
+                WithJsonSchema({"type": "string", "pattern": _URL_RE.pattern, "format": "uri"})]
+
+
+def text(max_length: int) -> Any:
+    """Non-blank text of at most ``max_length`` characters."""
+    return Annotated[str, AfterValidator(check_text), Field(max_length=max_length),
+                     WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": max_length})]
+
+
+Text = text(500)
+Markdown = text(20_000)
 Modality = Literal["audio", "speech", "music", "image", "video", "text", "3d", "motion", "action"]
 YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2024-12"])]
 Year = Annotated[int, Field(ge=1900, le=2100)]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import Id, Markdown, Modality, Model, Text, Url, Year, YearMonth
+from .base import Id, Markdown, Modality, Model, Text, Url, Year, YearMonth, text
 
 ARXIV_PATTERN = r"^(\d{4}\.\d{4,5}|[a-z][a-z.-]+(\.[A-Z]{2})?/\d{7})$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
@@ -27,7 +27,7 @@ class Paper(Model):
     """One published work. The file name is its id."""
 
     title: Text = Field(description="Title exactly as published, capitalisation included.")
-    name: Annotated[Text, Field(max_length=80)] | None = Field(
+    name: text(80) | None = Field(
         default=None,
         description="Short name of the method, model or dataset the work is known by (e.g. AV-HuBERT), "
         "when the title does not start with it.",
@@ -37,7 +37,7 @@ class Paper(Model):
         description="What the work is: a paper, or a technical report, model card, blog post or "
         "product page for works without a paper.",
     )
-    authors: list[Annotated[Text, Field(max_length=200)]] = Field(
+    authors: list[text(200)] = Field(
         default_factory=list,
         description='Full author list in the paper\'s order, as "Given Family", in Unicode.',
     )
@@ -78,10 +78,10 @@ class Paper(Model):
     datasets: list[Id] = Field(
         default_factory=list, description="Ids of datasets the work trains or evaluates on."
     )
-    backbone: Annotated[Text, Field(max_length=120)] | None = Field(
+    backbone: text(120) | None = Field(
         default=None, description="Backbone language model or generator the work builds on, e.g. Qwen2-7B."
     )
-    encoders: list[Annotated[Text, Field(max_length=120)]] = Field(
+    encoders: list[text(120)] = Field(
         default_factory=list, description="Audio and visual encoders it uses, e.g. Whisper, SigLIP."
     )
     parameters: Annotated[float, Field(gt=0, le=10_000)] | None = Field(
