@@ -32,6 +32,17 @@ class Format(str, Enum):
 
 
 CatalogOpt = typer.Option(Path("catalog"), "--catalog", "-c", help="Folder holding taxonomy.yaml and the records.")
+ConfigOpt = typer.Option(None, "--config", help="Rule severities (default: ./avi-atlas.toml when present).")
+StrictOpt = typer.Option(False, "--strict", help="Treat warnings as errors.")
+
+
+def _settings(path: Path | None):
+    from . import config
+
+    try:
+        return config.load(path)
+    except config.ConfigError as exc:
+        raise _usage(str(exc))
 
 
 def _err(message: str) -> None:
@@ -55,10 +66,13 @@ def _print_report(report, fmt: Format) -> None:
 def validate(
     catalog: Path = CatalogOpt,
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output: text, json or github annotations."),
+    config: Path = ConfigOpt,
+    strict: bool = StrictOpt,
 ) -> None:
     """Check every record and the catalog as a whole; report all issues at once."""
+    settings = _settings(config)
     try:
-        _, report = pipeline.validate(catalog)
+        _, report = pipeline.validate(catalog, settings, strict)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     _print_report(report, format)
@@ -72,12 +86,16 @@ def build(
     base_url: str = typer.Option("/", "--base-url", help="Public root of the site, e.g. https://example.org/avi-atlas/."),
     search: bool = typer.Option(True, "--search/--no-search", help="Build the Pagefind search index."),
     repo_url: str = typer.Option("", "--repo-url", help="GitHub repository of the catalog, for 'edit this record' links."),
+    config: Path = ConfigOpt,
+    strict: bool = StrictOpt,
 ) -> None:
     """Validate, then render the whole site into OUT. Writes nothing if the catalog has errors."""
     if repo_url and not re.match(r"^https://[^\s]+$", repo_url):
         raise _usage(f"--repo-url must be an https:// URL, not '{repo_url}'")
+    settings = _settings(config)
     try:
-        report = pipeline.build(catalog, out, base_url=base_url, search=search, repo_url=repo_url)
+        report = pipeline.build(catalog, out, base_url=base_url, search=search, repo_url=repo_url,
+                                settings=settings, strict=strict)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except (BuildError, OSError) as exc:
@@ -241,6 +259,72 @@ def schema(
     for name, text in json_schemas().items():
         (out / name).write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out / name}")
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    bib = "bib"
+
+
+@app.command()
+def export(
+    format: ExportFormat = typer.Option(..., "--format", "-f", help="json (the whole catalog), csv or bib."),
+    catalog: Path = CatalogOpt,
+    out: Path = typer.Option(None, "--out", "-o", help="File (json, bib) or folder (csv); default: standard output."),
+    kind: str = typer.Option("papers", "--kind", help="With csv to standard output: papers, datasets, benchmarks, results or metrics."),
+) -> None:
+    """Export the catalog as JSON, CSV or BibTeX (the same files the site publishes under data/)."""
+    from . import export as exports
+
+    cat, report = pipeline.validate(catalog) if catalog.is_dir() else (None, None)
+    if cat is None:
+        raise _usage(f"catalog directory '{catalog}' does not exist")
+    if not report.ok:
+        _print_report(report, Format.text)
+        _err("nothing exported: fix the errors above first")
+        raise typer.Exit(1)
+    if format is ExportFormat.csv:
+        files = exports.csv_files(cat)
+        if out is None:
+            name = f"{kind}.csv"
+            if name not in files:
+                raise _usage(f"--kind must be one of {', '.join(f[:-4] for f in files)}")
+            typer.echo(files[name], nl=False)
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            _err(f"wrote {out / name}")
+        return
+    text = exports.catalog_json(cat) if format is ExportFormat.json else exports.bibtex_bundle(cat, list(cat.papers))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err(f"wrote {out}")
+
+
+@app.command()
+def stats(
+    catalog: Path = CatalogOpt,
+    format: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Counts by pillar, task and year, and the records missing recommended fields."""
+    import json
+
+    from . import statistics
+
+    if not catalog.is_dir():
+        raise _usage(f"catalog directory '{catalog}' does not exist")
+    cat, report = pipeline.validate(catalog)
+    data = statistics.collect(cat)
+    if format is Format.json:
+        typer.echo(json.dumps(data, indent=1, ensure_ascii=False))
+    else:
+        typer.echo(statistics.as_text(data))
+    if not report.ok:
+        _err(f"note: the catalog has {report.summary()}; records that failed to load are not counted")
 
 
 def main() -> None:

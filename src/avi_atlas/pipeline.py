@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import render, rules
+from . import config, render, rules
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
@@ -128,21 +128,25 @@ def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
     return catalog
 
 
-def validate(root: Path) -> tuple[Catalog, Report]:
-    """Load, check, index and run every rule. Never raises for a user mistake in the catalog."""
+def validate(root: Path, settings: config.Config | None = None, strict: bool = False) -> tuple[Catalog, Report]:
+    """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
+
+    ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors.
+    """
     report = Report()
     docs = load(root, report)
     catalog = check_all(docs, report)
     report.extend(rules.run(catalog))
-    return catalog, report
+    return catalog, config.apply(report, settings or config.Config(), strict)
 
 
-def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "") -> Report:
+def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "",
+          settings: config.Config | None = None, strict: bool = False) -> Report:
     """Validate, derive every page's data, render, index for search, and swap into ``out``.
 
     Writes nothing when the catalog has errors.
     """
-    catalog, report = validate(root)
+    catalog, report = validate(root, settings, strict)
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
