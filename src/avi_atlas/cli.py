@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from . import pipeline
+from .progress import for_terminal
 from .render import BuildError
 
 app = typer.Typer(
@@ -72,7 +73,7 @@ def validate(
     """Check every record and the catalog as a whole; report all issues at once."""
     settings = _settings(config)
     try:
-        _, report = pipeline.validate(catalog, settings, strict)
+        _, report = pipeline.validate(catalog, settings, strict, progress=for_terminal())
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     _print_report(report, format)
@@ -95,7 +96,7 @@ def build(
     settings = _settings(config)
     try:
         report = pipeline.build(catalog, out, base_url=base_url, search=search, repo_url=repo_url,
-                                settings=settings, strict=strict)
+                                settings=settings, strict=strict, progress=for_terminal())
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except (BuildError, OSError) as exc:

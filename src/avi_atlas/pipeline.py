@@ -16,6 +16,7 @@ from .check import check, did_you_mean
 from .issues import Issue, Report
 from .loader import Document, load_file
 from .models import ID_PATTERN, KINDS, Corrections, Taxonomy
+from .progress import Progress
 
 import re
 
@@ -70,7 +71,7 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
     return found
 
 
-def load(root: Path, report: Report) -> list[tuple[str, Document]]:
+def load(root: Path, report: Report, progress: Progress = Progress()) -> list[tuple[str, Document]]:
     """Stage 1: read the taxonomy, the corrections log and every record into positioned documents."""
     if not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
@@ -85,10 +86,13 @@ def load(root: Path, report: Report) -> list[tuple[str, Document]]:
     if (root / CORRECTIONS_FILE).is_file():
         files.append(("corrections", root / CORRECTIONS_FILE))
     docs = []
-    for kind, path in files + discover(root, report):
-        doc, issues = load_file(path, _display(path))
-        report.extend(issues)
-        docs.append((kind, doc if doc is not None else Document(_display(path), None)))
+    paths = files + discover(root, report)
+    with progress.task("reading", len(paths)) as advance:
+        for kind, path in paths:
+            doc, issues = load_file(path, _display(path))
+            report.extend(issues)
+            docs.append((kind, doc if doc is not None else Document(_display(path), None)))
+            advance()
     return docs
 
 
@@ -128,27 +132,28 @@ def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
     return catalog
 
 
-def validate(root: Path, settings: config.Config | None = None, strict: bool = False) -> tuple[Catalog, Report]:
+def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
+             progress: Progress = Progress()) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
 
     ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors.
     """
     report = Report()
-    docs = load(root, report)
+    docs = load(root, report, progress)
     catalog = check_all(docs, report)
     report.extend(rules.run(catalog))
     return catalog, config.apply(report, settings or config.Config(), strict)
 
 
 def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "",
-          settings: config.Config | None = None, strict: bool = False) -> Report:
+          settings: config.Config | None = None, strict: bool = False, progress: Progress = Progress()) -> Report:
     """Validate, derive every page's data, render, index for search, and swap into ``out``.
 
     Writes nothing when the catalog has errors.
     """
-    catalog, report = validate(root, settings, strict)
+    catalog, report = validate(root, settings, strict, progress)
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
-    render.write(pages, out, search=search)
+    render.write(pages, out, search=search, progress=progress)
     return report

@@ -24,8 +24,10 @@ from markupsafe import Markup
 
 from . import charts, derive, export, related, tables
 from .catalog import TREES, Catalog
+from .progress import Progress
 
 MARKER = ".avi-atlas-site"
+GROUP_TABLE_ROWS = 100  # rows in the table of a pillar, group or method family
 TREE_LABELS = {"tasks": "Tasks", "methods": "Methods", "challenges": "Challenges"}
 KIND_LABELS = {"papers": "Papers", "datasets": "Datasets", "benchmarks": "Benchmarks", "metrics": "Metrics"}
 
@@ -76,6 +78,8 @@ def markdown(text: str | None) -> Markup:
 def environment(folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
+        auto_reload=False,  # templates are compiled once per build (serve makes a new process state per change)
+        cache_size=-1,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -196,13 +200,15 @@ def _home_context(cat: Catalog, trees: dict) -> dict[str, Any]:
 def _node_context(cat: Catalog, tree: str, nid: str) -> dict[str, Any]:
     papers = sorted(cat.papers_under(tree, nid), key=lambda p: (-(cat.papers[p].year or 0), p))
     ids = [nid, *cat.descendants(tree, nid)]
-    rows = tables.comparison(cat, papers)
+    # a group or pillar lists its newest papers; its leaves list all of theirs
+    shown = papers if not cat.children[tree].get(nid) else papers[:GROUP_TABLE_ROWS]
+    rows = tables.comparison(cat, shown)
     years = derive.year_histogram(cat, papers)
     ctx: dict[str, Any] = {
         "tree": tree, "id": nid, "node": cat.nodes[tree][nid],
         "ancestors": cat.ancestors(tree, nid),
         "kids": cat.children[tree].get(nid, []),
-        "papers": papers, "rows": rows, "facets": tables.facets(rows),
+        "papers": papers, "rows": rows, "facets": tables.facets(rows), "shown": len(shown),
         "counts": derive.node_counts(cat, tree, nid),
         "years": years,
         "year_chart": charts.stacked_bars(f"years-{nid}", f"Papers per year: {cat.nodes[tree][nid].name}",
@@ -236,32 +242,49 @@ def _sota_charts(cat: Catalog, bid: str) -> list[dict]:
 
 
 # ---- writing -----------------------------------------------------------------
-def render_pages(pages: list[Page], folder: Path | None = None) -> dict[str, str]:
+def render_pages(pages: list[Page], folder: Path | None = None, progress: Progress = Progress()) -> dict[str, str]:
     """Render every page to text (path → HTML). Raises BuildError on a template error."""
     env = environment(str(folder or templates_dir()))
+    row_template = env.get_template("_compare_row.html")
+    rows: dict[tuple[str, str], Markup] = {}
     out: dict[str, str] = {}
-    for page in pages:
-        if page.content is not None:
-            out[page.path] = page.content
-            continue
-        if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
-            root = page.context["base_url"].rstrip("/") + "/"
-        else:
-            root = "../" * page.path.count("/")
-
-        def rel(target: str, _root: str = root) -> str:
-            return (_root + target) or "./"
-
-        try:
-            template = env.get_template(page.template)
-            out[page.path] = template.render(page=page, rel=rel, url_for=url_for, root=root or "./",
-                                             **page.context)
-        except jinja2.TemplateError as exc:
-            raise BuildError(f"template {page.template} failed for {page.path}: {exc}") from exc
+    with progress.task("rendering", len(pages)) as advance:
+        for page in pages:
+            _render_one(page, env, row_template, rows, out)
+            advance()
     return out
 
 
-def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False) -> None:
+def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,
+                rows: dict[tuple[str, str], Markup], out: dict[str, str]) -> None:
+    if page.content is not None:
+        out[page.path] = page.content
+        return
+    if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
+        root = page.context["base_url"].rstrip("/") + "/"
+    else:
+        root = "../" * page.path.count("/")
+
+    def rel(target: str, _root: str = root) -> str:
+        return (_root + target) or "./"
+
+    def compare_row(row, _root: str = root, _rel=rel) -> Markup:
+        # a paper's row reads the same wherever its links start from the same depth: render it once
+        key = (row.id, _root)
+        if key not in rows:
+            rows[key] = Markup(row_template.render(r=row, cat=page.context["cat"], rel=_rel, url_for=url_for))
+        return rows[key]
+
+    try:
+        template = env.get_template(page.template)
+        out[page.path] = template.render(page=page, rel=rel, url_for=url_for, root=root or "./",
+                                         compare_row=compare_row, **page.context)
+    except jinja2.TemplateError as exc:
+        raise BuildError(f"template {page.template} failed for {page.path}: {exc}") from exc
+
+
+def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False,
+          progress: Progress = Progress()) -> None:
     """Render everything first, then write into a fresh folder and swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
@@ -269,7 +292,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     replaced.
     """
     folder = folder or templates_dir()
-    rendered = render_pages(pages, folder)
+    rendered = render_pages(pages, folder, progress)
     out = out.resolve()
     if out.exists() and not _is_ours(out):
         raise BuildError(f"refusing to replace '{out}': it exists and was not built by avi-atlas "
@@ -277,10 +300,12 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        for rel_path, html in rendered.items():
-            target = tmp / rel_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
+        with progress.task("writing", len(rendered)) as advance:
+            for rel_path, html in rendered.items():
+                target = tmp / rel_path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(html, encoding="utf-8")
+                advance()
         static = folder / "static"
         if static.is_dir():
             shutil.copytree(static, tmp / "static")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import pipeline
+from . import render
 from .render import BuildError, templates_dir
 
 
@@ -26,6 +27,7 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[float, int]]:
 
 
 def rebuild(catalog: Path, out: Path, log: Callable[[str], None], search: bool = True) -> bool:
+    render.environment.cache_clear()  # templates are compiled once per build: pick up edited ones
     try:
         report = pipeline.build(catalog, out, search=search)
     except (BuildError, OSError) as exc:

@@ -42,6 +42,14 @@ class Headline:
 
 
 def headline(cat: Catalog, pid: str) -> Headline | None:
+    """Computed once per paper and catalog (a paper appears in many tables)."""
+    cache = cat.__dict__.setdefault("_headlines", {})
+    if pid not in cache:
+        cache[pid] = _headline(cat, pid)
+    return cache[pid]
+
+
+def _headline(cat: Catalog, pid: str) -> Headline | None:
     best: Headline | None = None
     for bid, row, ranked in derive.paper_results(cat, pid):
         if not row.rank:

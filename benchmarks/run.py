@@ -1,0 +1,127 @@
+"""Measure avi-atlas at scale and compare with Hugo building the same number of pages of similar size.
+
+    python benchmarks/run.py --sizes 1000 10000 [--work /tmp/avi-bench] [--json results.json]
+
+For each size: generate a synthetic catalog (benchmarks/generate.py), then time, in fresh processes,
+`avi-atlas validate`, a full `avi-atlas build --no-search` into an empty folder, a rebuild with
+nothing changed, and a rebuild after one paper changed; peak memory is the process's maximum RSS.
+Then build a Hugo site (Debian package `hugo`) with as many pages as avi-atlas wrote and the same
+average page size, and report avi-atlas / Hugo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+MEASURE = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of ``cmd`` run in a fresh process."""
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    rss_kb, code = run.stdout.split()
+    if code != "0":
+        raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{run.stderr[-2000:]}")
+    return wall, int(rss_kb) / 1024
+
+
+def site_shape(site: Path) -> tuple[int, int]:
+    pages = list(site.rglob("*.html"))
+    return len(pages), sum(p.stat().st_size for p in pages)
+
+
+def hugo_site(root: Path, pages: int, avg_bytes: int, seed: int = 3) -> Path:
+    """A Hugo site with ``pages`` content pages whose HTML averages about ``avg_bytes``."""
+    rng = random.Random(seed)
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "layouts" / "_default").mkdir(parents=True)
+    (root / "hugo.toml").write_text('baseURL = "/"\ntitle = "bench"\n'
+                                    'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n')
+    (root / "layouts" / "_default" / "baseof.html").write_text(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ .Title }}</title>"
+        "<link rel=stylesheet href=/style.css></head><body><header><nav><a href=/>Home</a> "
+        "<a href=/papers/>Papers</a></nav></header><main>{{ block \"main\" . }}{{ end }}</main></body></html>")
+    (root / "layouts" / "_default" / "single.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}')
+    (root / "layouts" / "_default" / "list.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">'
+        '{{ .Title }}</a></li>{{ end }}</ul>{{ end }}')
+    words = "audio visual video sound model table benchmark result".split()
+    body_words = max(avg_bytes // 7, 10)
+    content = root / "content" / "papers"
+    content.mkdir(parents=True)
+    for i in range(pages):
+        text = " ".join(rng.choice(words) for _ in range(body_words))
+        (content / f"p{i}.md").write_text(f"---\ntitle: Page {i}\n---\n{text}\n")
+    return root
+
+
+def measure(n: int, work: Path, hugo: bool) -> dict:
+    base = work / str(n)
+    catalog, site = base / "catalog", base / "site"
+    counts = generate(n, catalog)
+    exe = shutil.which("avi-atlas") or "avi-atlas"
+    if site.exists():
+        shutil.rmtree(site)
+    result: dict = {"papers": n, "records": counts}
+    result["validate"] = timed([exe, "validate", "--catalog", str(catalog)])
+    result["build"] = timed([exe, "build", "--catalog", str(catalog), "--out", str(site), "--no-search"])
+    result["rebuild_no_change"] = timed([exe, "build", "--catalog", str(catalog), "--out", str(site), "--no-search"])
+    paper = catalog / "papers" / "paper-0.yaml"
+    paper.write_text(paper.read_text().replace("summary: >-\n  ", "summary: >-\n  Changed. "))
+    result["rebuild_one_change"] = timed([exe, "build", "--catalog", str(catalog), "--out", str(site), "--no-search"])
+    pages, size = site_shape(site)
+    result["pages"], result["avg_page_kb"] = pages, round(size / pages / 1024, 1)
+    if hugo and shutil.which("hugo"):
+        hsite = hugo_site(base / "hugo", pages, size // pages)
+        result["hugo"] = timed(["hugo", "--quiet", "--destination", str(base / "hugo-public")], cwd=hsite)
+        result["hugo_again"] = timed(["hugo", "--quiet", "--destination", str(base / "hugo-public")], cwd=hsite)
+        hp, hs = site_shape(base / "hugo-public")
+        result["hugo_pages"], result["hugo_avg_page_kb"] = hp, round(hs / max(hp, 1) / 1024, 1)
+        result["build_over_hugo"] = round(result["build"][0] / result["hugo"][0], 2)
+        result["no_change_over_hugo"] = round(result["rebuild_no_change"][0] / result["hugo"][0], 2)
+    result["one_change_over_full"] = round(result["rebuild_one_change"][0] / result["build"][0], 2)
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/avi-bench"))
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    runs = []
+    print(f"{platform.node()} · {platform.python_version()} · {platform.machine()}")
+    header = f"{'papers':>7} {'pages':>6} {'KB/pg':>6} {'validate':>9} {'build':>8} {'no-chg':>8} {'1-chg':>8} {'hugo':>7} {'b/h':>5} {'peak MB':>8}"
+    print(header)
+    for n in args.sizes:
+        r = measure(n, args.work, not args.no_hugo)
+        runs.append(r)
+        hugo_t = f"{r['hugo'][0]:7.2f}" if "hugo" in r else "      —"
+        ratio = f"{r['build_over_hugo']:5.2f}" if "hugo" in r else "    —"
+        peak = max(r[k][1] for k in ("validate", "build", "rebuild_no_change", "rebuild_one_change"))
+        print(f"{n:>7} {r['pages']:>6} {r['avg_page_kb']:>6} {r['validate'][0]:9.2f} {r['build'][0]:8.2f} "
+              f"{r['rebuild_no_change'][0]:8.2f} {r['rebuild_one_change'][0]:8.2f} {hugo_t} {ratio} {peak:8.0f}")
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
