@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from . import charts, derive, export, related, tables
 from .catalog import TREES, Catalog
+from .links import Links
 from .progress import Progress
 
 MARKER = ".avi-atlas-site"
@@ -278,7 +279,8 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
     try:
         template = env.get_template(page.template)
         out[page.path] = template.render(page=page, rel=rel, url_for=url_for, root=root or "./",
-                                         compare_row=compare_row, **page.context)
+                                         compare_row=compare_row, L=Links(page.context["cat"], rel),
+                                         **page.context)
     except jinja2.TemplateError as exc:
         raise BuildError(f"template {page.template} failed for {page.path}: {exc}") from exc
 
