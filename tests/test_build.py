@@ -179,6 +179,8 @@ def test_rebuild_replaces_the_old_site(site: Path, catalog: Path):
 
 def test_a_failed_write_leaves_the_previous_site_intact(site: Path, catalog: Path, monkeypatch):
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    paper = catalog / "papers/seg-net.yaml"  # an input changes, so the build really writes
+    paper.write_text(paper.read_text().replace("Segmenting What Sounds", "Segmenting What Sings"))
     calls = {"n": 0}
     real = Path.write_text
 
@@ -230,3 +232,33 @@ def test_edit_links_point_at_the_record_file(catalog: Path, tmp_path: Path):
     doc = parse_file(out / "papers/sound-maker/index.html")
     link = next(a for a in doc.find_all("a") if a.text == "Edit this record")
     assert link.attrs["href"] == "https://github.com/o/r/edit/main/catalog/papers/sound-maker.yaml"
+
+
+def test_unchanged_inputs_skip_the_build_and_any_change_rebuilds(catalog: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    first = pipeline.build(catalog, out)
+    assert first.ok and not first.up_to_date
+    stamp = (out / "index.html").stat().st_mtime_ns
+    again = pipeline.build(catalog, out)
+    assert again.up_to_date and (out / "index.html").stat().st_mtime_ns == stamp
+    # a changed record rebuilds
+    paper = catalog / "papers/seg-net.yaml"
+    paper.write_text(paper.read_text().replace("Segmenting What Sounds", "Segmenting What Sings"))
+    changed = pipeline.build(catalog, out)
+    assert not changed.up_to_date and "Segmenting What Sings" in (out / "papers/seg-net/index.html").read_text()
+    # other options rebuild
+    assert not pipeline.build(catalog, out, repo_url="https://github.com/o/r").up_to_date
+    # a site damaged by hand is rebuilt, not trusted
+    (out / "papers/seg-net/index.html").unlink()
+    assert not pipeline.build(catalog, out, repo_url="https://github.com/o/r").up_to_date
+    assert (out / "papers/seg-net/index.html").is_file()
+
+
+def test_skipped_and_fresh_builds_are_byte_identical(catalog: Path, tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    pipeline.build(catalog, a)
+    assert pipeline.build(catalog, a).up_to_date
+    pipeline.build(catalog, b)
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)

@@ -65,7 +65,7 @@ def load(path: Path | None = None) -> Config:
 
 def apply(report: Report, config: Config, strict: bool = False) -> Report:
     """The report with configured severities, 'off' issues dropped, and warnings as errors under --strict."""
-    out = Report()
+    out = Report(up_to_date=report.up_to_date)
     for issue in report.issues:
         level = config.severities.get(issue.code)
         if level == "off":

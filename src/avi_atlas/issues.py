@@ -90,6 +90,7 @@ class Report:
     """Every issue of one run, kept in a stable order (file, line, column, code)."""
 
     issues: list[Issue] = field(default_factory=list)
+    up_to_date: bool = False  # set by build() when the site was already built from these inputs
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import config, render, rules
+from . import config, freshness, render, rules
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
@@ -149,11 +149,17 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo
           settings: config.Config | None = None, strict: bool = False, progress: Progress = Progress()) -> Report:
     """Validate, derive every page's data, render, index for search, and swap into ``out``.
 
-    Writes nothing when the catalog has errors.
+    Writes nothing when the catalog has errors. When no input changed since the site in
+    ``out`` was built (see freshness.py), nothing is redone: those inputs validated then.
     """
+    options = {"base_url": base_url, "search": search, "repo_url": repo_url, "strict": strict,
+               "severities": (settings or config.Config()).severities}
+    inputs = freshness.digest(root, render.templates_dir(), options) if root.is_dir() else ""
+    if inputs and freshness.up_to_date(out, inputs):
+        return Report(up_to_date=True)  # built from exactly these inputs, which validated then
     catalog, report = validate(root, settings, strict, progress)
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
-    render.write(pages, out, search=search, progress=progress)
+    render.write(pages, out, search=search, progress=progress, inputs=inputs)
     return report

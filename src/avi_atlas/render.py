@@ -22,7 +22,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import charts, derive, export, related, tables
+from . import charts, derive, export, freshness, related, tables
 from .catalog import TREES, Catalog
 from .links import Links
 from .progress import Progress
@@ -286,7 +286,7 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
 
 
 def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False,
-          progress: Progress = Progress()) -> None:
+          progress: Progress = Progress(), inputs: str = "") -> None:
     """Render everything first, then write into a fresh folder and swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
@@ -314,6 +314,8 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
         if search:
             index_search(tmp)
         (tmp / MARKER).write_text("built by avi-atlas; this folder is replaced on every build\n")
+        if inputs:
+            (tmp / freshness.MANIFEST).write_text(freshness.manifest(tmp, inputs))
         _world_readable(tmp)
         _swap(tmp, out)
     except BaseException:

@@ -1,0 +1,52 @@
+"""Skip a build whose every input is unchanged since the site in ``out`` was built.
+
+The digest covers everything a page can depend on: every file of the catalog and
+of the templates, the program's own source, and the build options. Any change to
+any of them changes the digest, so a stale site is never kept; and the site's
+files are checked against the manifest written with it, so a site edited or
+damaged by hand is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+MANIFEST = ".avi-atlas-manifest.json"
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def digest(catalog: Path, templates: Path, options: dict) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    code = Path(__file__).resolve().parent
+    for label, folder in (("catalog", catalog), ("templates", templates), ("code", code)):
+        for path in _files(folder):
+            h.update(f"\0{label}/{path.relative_to(folder).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def manifest(site: Path, input_digest: str) -> str:
+    files = {p.relative_to(site).as_posix(): p.stat().st_size for p in _files(site) if p.name != MANIFEST}
+    return json.dumps({"inputs": input_digest, "files": files}, sort_keys=True, indent=0)
+
+
+def up_to_date(site: Path, input_digest: str) -> bool:
+    """True when ``site`` was built from exactly these inputs and still holds the files it was built with."""
+    try:
+        recorded = json.loads((site / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    if recorded.get("inputs") != input_digest:
+        return False
+    files = recorded.get("files", {})
+    try:
+        present = {p.relative_to(site).as_posix(): p.stat().st_size for p in _files(site) if p.name != MANIFEST}
+    except OSError:
+        return False
+    return present == files
