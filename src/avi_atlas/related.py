@@ -8,19 +8,30 @@ from collections import Counter
 from .catalog import Catalog
 
 WEIGHTS = {"tasks": 3, "datasets": 2, "methods": 1}
+POOL = 100  # candidates: the newest POOL papers of each shared task, dataset and method
+
+
+def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
+    cache = cat.__dict__.setdefault("_related_pools", {})
+    key = (kind, ref)
+    if key not in cache:
+        members = cat.papers_by[kind].get(ref, [])
+        cache[key] = sorted(members, key=lambda o: (-(cat.papers[o].year or 0), o))[:POOL]
+    return cache[key]
 
 
 def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]]]:
     """Up to ``limit`` (paper id, reasons) pairs, best first; ties broken by newer year, then id.
 
-    Scores are counted with ``Counter.update`` (a C loop), and reasons are worked out for the
-    winners only, so a catalog of many thousands of papers stays fast.
+    Candidates are the newest ``POOL`` papers of each task, dataset and method the paper has
+    (in a catalog of a few hundred papers, that is all of them), so the work per paper stays
+    bounded as the catalog grows; reasons are worked out for the winners only.
     """
     paper = cat.papers[pid]
     scores: Counter[str] = Counter()
     for kind, weight in WEIGHTS.items():
         for ref in dict.fromkeys(getattr(paper, kind)):
-            members = cat.papers_by[kind].get(ref, [])
+            members = _pool(cat, kind, ref)
             for _ in range(weight):
                 scores.update(members)
     scores.pop(pid, None)
