@@ -82,3 +82,11 @@ def test_broken_entries_are_reported_and_exit_1(catalog: Path, cli):
 
 def test_missing_file_is_a_usage_error(catalog: Path, cli):
     assert cli("import-bib", "nope.bib").exit_code == 2
+
+
+def test_an_entry_without_any_identifier_is_not_written(catalog: Path, cli):
+    write(Path("noid.bib"), "@inproceedings{x, title={Only A Title}, author={Doe, Jane}, booktitle={CVPR}, year={2024}}\n")
+    result = cli("import-bib", "noid.bib", "--task", "video-to-audio")
+    assert result.exit_code == 1
+    assert "entry 'x' has no arXiv id, DOI or URL; not written" in result.stderr
+    assert not (catalog / "papers/only-title.yaml").exists() and cli("validate").exit_code == 0

@@ -177,6 +177,10 @@ def run(text: str, cat: Catalog, tasks: list[str], methods: list[str], added: dt
             reason = {"arxiv": f"same arXiv id {value}", "doi": f"same DOI {value}"}.get(kind, "near-identical title")
             out.duplicates.append(Duplicate(bib_key, other, reason))
             continue
+        if not (rec.get("arxiv") or rec.get("doi") or rec.get("url")):
+            out.failures.append(f"line {line}: entry '{bib_key}' has no arXiv id, DOI or URL; not written "
+                                "(add an eprint, doi or url field)")
+            continue
         rid = make_id(None, rec["title"], rec.get("year"), taken)
         taken.add(rid)
         out.records[rid] = rec
