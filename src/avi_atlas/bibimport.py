@@ -21,7 +21,7 @@ import bibtexparser
 from bibtexparser import middlewares as mw
 
 from .catalog import Catalog
-from .rules import normalize_title
+from .rules import title_keys
 from .writer import dump_record, make_id
 
 ARXIV_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z.-]+/\d{7})"
@@ -191,8 +191,8 @@ def run(text: str, cat: Catalog, tasks: list[str], methods: list[str], added: dt
 
 
 def _keys(arxiv: str | None, doi: str | None, title: str) -> list[tuple[str, str]]:
-    norm = normalize_title(title)
-    keys = [("title", norm.replace(" ", "")), ("title-words", " ".join(sorted(set(norm.split()))))]
+    spaced, words = title_keys(title)
+    keys = [("title", spaced), ("title-words", words)]
     if arxiv:
         keys.insert(0, ("arxiv", arxiv))
     if doi:

@@ -200,7 +200,8 @@ def normalize_title(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
-def _title_keys(title: str) -> tuple[str, str]:
+def title_keys(title: str) -> tuple[str, str]:
+    """Two keys under which near-identical titles collide: the letters run together, and the set of words."""
     norm = normalize_title(title)
     return norm.replace(" ", ""), " ".join(sorted(set(norm.split())))
 
@@ -211,7 +212,7 @@ def duplicates(cat: Catalog) -> Iterator[Issue]:
     for pid, rec in sorted(cat.records["papers"].items()):
         p = rec.model
         keys = [("arxiv", p.arxiv), ("doi", p.doi.lower() if p.doi else None)]
-        spaced, bag = _title_keys(p.title)
+        spaced, bag = title_keys(p.title)
         keys += [("title", spaced), ("title-words", bag)]
         reported_title = False
         for field, key in keys:
