@@ -34,6 +34,7 @@ _constructor = yaml.constructor.SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _VALUE_TAG = _TAG + "value"  # a bare '=' resolves to this; read it as a string
+_STR_TAG = _TAG + "str"
 _MAP_TAG = _TAG + "map"
 _SEQ_TAG = _TAG + "seq"
 
@@ -179,9 +180,13 @@ def _walk(node: yaml.Node, loc: Loc, doc: Document, seen: set[int], depth: int) 
         raise _Refused("yaml-alias", "anchors and aliases (&name / *name) are not allowed in records",
                        yaml.Mark("", 0, line - 1, col - 1, None, None), hint="write the value out in full")
     seen.add(id(node))
-    doc.positions[loc] = _pos(node.start_mark)
+    mark = node.start_mark
+    doc.positions[loc] = (mark.line + 1, mark.column + 1)
+    tag = node.tag
+    if tag == _STR_TAG:  # the common case, read without the constructor
+        return node.value
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == _VALUE_TAG:
+        if tag == _VALUE_TAG:
             return node.value
         if node.tag not in _SCALAR_TAGS:
             raise _Refused("yaml-tag", f"tag '{_short(node.tag)}' is not allowed; use plain values",
