@@ -39,8 +39,5 @@ class Links:
         m = getattr(self.cat, kind).get(rid)  # the cached, id-sorted mapping of that kind
         return self._a(f"{kind}/{rid}/", m.name) if m else Markup(escape(rid))
 
-    def recs(self, kind: str, ids: Iterable[str]) -> Markup:
-        return Markup(", ").join(self.rec(kind, i) for i in ids) or NONE
-
     def pillar_class(self, task_id: str) -> str:
         return "pillar-" + (self.cat.pillar(task_id) or "none")
