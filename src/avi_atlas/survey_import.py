@@ -220,7 +220,9 @@ def run(list_path: Path, checks_path: Path | None, catalog_root: Path, added: dt
             except ValidationError as exc:
                 raise ValueError(f"row {n} ({row['title'][:60]}): the checked facts do not make a valid record: "
                                  + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-            texts[rid] = out.updated[rid] = dump_record(rec)
+            texts[rid] = dump_record(rec)
+            if texts[rid] != (catalog_root / "papers" / f"{rid}.yaml").read_text(encoding="utf-8"):
+                out.updated[rid] = texts[rid]
             evidence = (check or {}).get("evidence", "").split(" ")[0]
         else:
             path = catalog_root / "papers" / f"{rid}.yaml"
