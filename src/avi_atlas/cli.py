@@ -193,10 +193,10 @@ def new(
     catalog: Path = CatalogOpt,
 ) -> None:
     """Write a new record with every field, each with a comment saying what goes there."""
-    from .models.base import ID_MAX, _ID_RE
+    from .models.base import ID_MAX, is_id
     from .scaffold import KIND_OF, scaffold
 
-    if len(record_id) > ID_MAX or not _ID_RE.match(record_id):
+    if not is_id(record_id):
         raise _usage(f"'{record_id}' is not a valid id: lowercase letters, digits and single hyphens, "
                      f"at most {ID_MAX} characters (e.g. av-hubert)")
     if not catalog.is_dir():

@@ -14,9 +14,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from . import derive
 from .catalog import TREES, Catalog
-from .models import KINDS, Corrections, Taxonomy
-
-SINGULAR = {"papers": "paper", "datasets": "dataset", "benchmarks": "benchmark", "metrics": "metric"}
+from .models import KINDS, SINGULAR, Corrections, Taxonomy
 
 
 def _plain(model: Any) -> dict:

@@ -15,15 +15,11 @@ from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
 from .loader import Document, load_file
-from .models import ID_PATTERN, KINDS, Corrections, Taxonomy
+from .models import KINDS, SINGULAR, Corrections, Taxonomy, is_id
 from .progress import Progress
 
-import re
-
-_ID_RE = re.compile(ID_PATTERN)
 TAXONOMY_FILE = "taxonomy.yaml"
 CORRECTIONS_FILE = "corrections.yaml"
-SINGULAR = {"papers": "paper", "datasets": "dataset", "benchmarks": "benchmark", "metrics": "metric"}
 
 
 class UsageError(Exception):
@@ -117,7 +113,7 @@ def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
                 catalog.corrections, catalog.corrections_doc = corrections.corrections, doc  # type: ignore[attr-defined]
             continue
         rid = Path(doc.file).stem
-        if len(rid) > 64 or not _ID_RE.match(rid):
+        if not is_id(rid):
             report.add(Issue(doc.file, 1, 1, "invalid-id",
                              f"file name '{rid}' is not a valid id: use lowercase letters, digits and "
                              "single hyphens, at most 64 characters",

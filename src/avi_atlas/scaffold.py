@@ -11,9 +11,8 @@ import typing
 
 from pydantic import BaseModel
 
-from .models import KINDS
+from .models import KINDS, SINGULAR
 
-SINGULAR = {"papers": "paper", "datasets": "dataset", "benchmarks": "benchmark", "metrics": "metric"}
 KIND_OF = {v: k for k, v in SINGULAR.items()}
 SKIP = {"unverified"}  # set only by the survey import
 

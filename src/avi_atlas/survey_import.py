@@ -32,11 +32,10 @@ from pydantic import ValidationError
 
 from .catalog import Catalog
 from .models import Paper
-from .rules import normalize_title
+from .rules import VENUE_SPELLING, normalize_title
 from .writer import FIELD_ORDER, dump_record, make_id, slug  # noqa: F401  (re-exported for callers)
 
 LIST_NAME = "survey-list.tsv"
-VENUE_ALIASES = {"arxiv": "arXiv", "ACMMM": "ACM MM", "ACM Multimedia": "ACM MM", "RA-L": "RA-L", "RAL": "RA-L"}
 CHECKED = {"verified", "partial", "not-a-paper"}
 
 
@@ -82,7 +81,8 @@ def heading_ids(cat: Catalog, headings: str) -> tuple[list[str], list[str]]:
 
 
 def _venue(badge: str) -> str:
-    return VENUE_ALIASES.get(badge, badge)
+    """A list's badge in the catalog's spelling (ACMMM → ACM MM, arxiv → arXiv)."""
+    return VENUE_SPELLING.get(badge.lower(), badge)
 
 
 def new_record(row: dict[str, str], check: dict | None, tasks: list[str], methods: list[str],

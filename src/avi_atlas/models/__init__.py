@@ -1,6 +1,6 @@
 """Pydantic models, one per record kind, plus the taxonomy."""
 
-from .base import ID_PATTERN, MODALITIES, Model
+from .base import ID_PATTERN, MODALITIES, Model, is_id
 from .benchmark import Benchmark, DatasetSplit, Result, Source
 from .correction import Correction, Corrections
 from .dataset import Dataset
@@ -15,8 +15,10 @@ KINDS: dict[str, type[Model]] = {
     "benchmarks": Benchmark,
     "metrics": Metric,
 }
+#: folder name → the word for one record: papers → paper
+SINGULAR: dict[str, str] = {kind: kind[:-1] for kind in KINDS}
 
 __all__ = [
-    "ID_PATTERN", "KINDS", "MODALITIES", "Benchmark", "Correction", "Corrections", "Dataset", "DatasetSplit", "Metric",
+    "ID_PATTERN", "KINDS", "MODALITIES", "SINGULAR", "is_id", "Benchmark", "Correction", "Corrections", "Dataset", "DatasetSplit", "Metric",
     "Modalities", "Model", "Node", "Paper", "Result", "Source", "Taxonomy",
 ]

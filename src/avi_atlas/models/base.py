@@ -16,8 +16,13 @@ _URL_RE = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#<>\"'`\\]+(?:[/?#][^\s<>\
 MODALITIES = ("audio", "speech", "music", "image", "video", "text", "3d", "motion", "action")
 
 
+def is_id(value: str) -> bool:
+    """A lowercase slug of at most ID_MAX characters: the shape of every id and record file name."""
+    return len(value) <= ID_MAX and bool(_ID_RE.match(value))
+
+
 def check_id(value: str) -> str:
-    if len(value) > ID_MAX or not _ID_RE.match(value):
+    if not is_id(value):
         raise PydanticCustomError(
             "invalid-id",
             "'{value}' is not a valid id: use lowercase letters, digits and single hyphens, "
