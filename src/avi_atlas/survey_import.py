@@ -135,14 +135,24 @@ def merge_leaves(text: str, field_name: str, ids: list[str]) -> str:
     return text + insert
 
 
+def read_venue_checks(path: Path) -> dict[str, str]:
+    """record → the source that confirmed its venue after the import (provenance/venue-checks.tsv)."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {r["record"]: f"{r['source']} ({r['note']})".strip() if r.get("note") else r["source"]
+                for r in csv.DictReader(f, delimiter="\t") if "venue" in r.get("fields", "")}
+
+
 def correction_rows(row_no: int, row: dict[str, str], rid: str, rec: dict[str, Any], evidence: str,
-                    status: str) -> list[dict]:
+                    status: str, venue_evidence: str | None = None) -> list[dict]:
     """Every listed value that the record departs from."""
     out = []
 
     def add(field_name: str, listed: Any, corrected: Any) -> None:
+        source = venue_evidence if field_name == "venue" and venue_evidence else evidence
         out.append({"record": rid, "field": field_name, "listed": listed, "corrected": corrected,
-                    "list": LIST_NAME, "row": row_no, "evidence": evidence or None})
+                    "list": LIST_NAME, "row": row_no, "evidence": source or None})
 
     if rec.get("unverified"):
         return out
@@ -172,6 +182,7 @@ def run(list_path: Path, checks_path: Path | None, catalog_root: Path, added: dt
         raise ValueError("the catalog has errors; fix them before importing:\n"
                          + "\n".join(i.text() for i in blocking))
     rows, checks = read_list(list_path), read_checks(checks_path)
+    venue_sources = read_venue_checks(catalog_root / "provenance" / "venue-checks.tsv")
     by_arxiv = {p.arxiv: pid for pid, p in cat.papers.items() if p.arxiv}
     by_title = {normalize_title(p.title).replace(" ", ""): pid for pid, p in cat.papers.items()}
     taken = set(cat.papers)
@@ -238,7 +249,8 @@ def run(list_path: Path, checks_path: Path | None, catalog_root: Path, added: dt
             if check is None:  # checked before this list was imported (e.g. the starter records)
                 status = "unchecked" if cat.papers[rid].unverified else "verified"
         out.rows.append((n, row["title"], rid, status))
-        out.corrections += correction_rows(n, row, rid, rec, evidence, status)
+        out.corrections += correction_rows(n, row, rid, rec, evidence, status,
+                                           venue_sources.get(rid) or (check or {}).get("venue_evidence"))
     return out
 
 
