@@ -119,6 +119,13 @@ def issue_for(error: dict, doc: Document, model: type[BaseModel], kind: str) -> 
         message = f"required field '{name}' is missing"
         field = field_path(loc[:-1])
         hint = f"add `{name}:` to the {'record' if len(loc) == 1 else 'entry'}"
+    elif etype == "extra_forbidden" and loc == ("id",):
+        code = "id-field"
+        line, col = doc.where(loc, key=True)
+        rid = doc.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        message = f"records have no `id:` field; the file name is the id ('{rid}')"
+        hint = f"delete the `id:` line; to change the id, rename the file to {value}.yaml" if isinstance(value, str) \
+            else "delete the `id:` line"
     elif etype == "extra_forbidden":
         name = loc[-1]
         line, col = doc.where(loc, key=True)

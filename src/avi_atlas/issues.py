@@ -24,7 +24,7 @@ CODES = frozenset("""
     unknown-task unknown-method unknown-challenge not-a-leaf unknown-paper unknown-dataset unknown-metric
     unknown-source undeclared-metric value-out-of-range duplicate-arxiv duplicate-doi duplicate-title
     duplicate-id unknown-parent invalid-parent taxonomy-cycle future-year date-after-year
-    arxiv-date-mismatch duplicate-entry duplicate-result venue-style
+    arxiv-date-mismatch duplicate-entry duplicate-result venue-style raw-html markdown-image id-field
 """.split())
 
 

@@ -86,14 +86,14 @@ def load_file(path: Path, display: str | None = None) -> tuple[Document | None, 
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Issue(name, 0, 0, "unreadable-file", f"cannot read file: {exc.strerror or exc}")]
+        return None, [Issue(name, 1, 1, "unreadable-file", f"cannot read file: {exc.strerror or exc}")]
     return load_bytes(raw, name)
 
 
 def load_bytes(raw: bytes, name: str) -> tuple[Document | None, list[Issue]]:
     if len(raw) > MAX_FILE_BYTES:
         return None, [
-            Issue(name, 0, 0, "file-too-large",
+            Issue(name, 1, 1, "file-too-large",
                   f"file is {len(raw):,} bytes; a record may be at most {MAX_FILE_BYTES:,} bytes",
                   hint="records hold facts and a short summary; move long text elsewhere")
         ]
@@ -129,7 +129,7 @@ def load_text(text: str, name: str) -> tuple[Document | None, list[Issue]]:
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_issue(name, text, exc)]
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml reports marks for all we know
-        return None, [Issue(name, 0, 0, "yaml-syntax", str(exc))]
+        return None, [Issue(name, 1, 1, "yaml-syntax", str(exc))]
     except RecursionError:
         return None, [Issue(name, 1, 1, "yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels")]
     if node is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import datetime as dt
 
 from pydantic import Field, model_validator
@@ -39,7 +41,7 @@ class Result(Model):
         default=None, description="Name of the system when it has no paper in the catalog (closed models)."
     )
     variant: Text | None = Field(default=None, description="Model variant or size, e.g. 'L, 44.1 kHz'.")
-    values: dict[Id, float] = Field(min_length=1, description="Metric id → value, as printed in the source.")
+    values: dict[Id, Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1, description="Metric id → value, as printed in the source.")
     source: Source = Field(description="Where the values were read.")
     date: YearMonth | None = Field(
         default=None, description="When the result was first reported (defaults to the paper's date)."

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .base import Id, Markdown, Modality, Model, Text, Url, Year
+from .base import Id, Markdown, Modality, Model, Text, Url, Year, text
 
 Count = Annotated[int, Field(ge=0)]
 
@@ -30,7 +30,7 @@ class Dataset(Model):
     utterances: Count | None = Field(default=None, description="Number of utterances or sentences.")
     speakers: Count | None = Field(default=None, description="Number of distinct speakers or identities.")
     images: Count | None = Field(default=None, description="Number of images or frames annotated.")
-    splits: dict[Annotated[str, Field(max_length=40)], Count] = Field(
+    splits: dict[text(40), Count] = Field(
         default_factory=dict, description="Split name → number of items (as the source counts them)."
     )
     domain: Text | None = Field(default=None, description="Where the data comes from, in a few words.")
