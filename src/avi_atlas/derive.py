@@ -6,6 +6,8 @@ No I/O and no HTML here: templates decide how things look.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,3 +204,14 @@ def fmt_number(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def as_of(cat: Catalog) -> dt.date | None:
+    """The date the site says its data is from: SOURCE_DATE_EPOCH when set (reproducible builds),
+    else the newest `added` date in the catalog. Never the clock, so two builds are byte-identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    dates = [m.added for kind in ("papers", "datasets", "benchmarks", "metrics")
+             for m in cat.models(kind).values() if m.added]
+    return max(dates, default=None)

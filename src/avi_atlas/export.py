@@ -108,7 +108,7 @@ def atom_feed(cat: Catalog, base_url: str, limit: int = 50) -> str:
     items.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
     items = items[:limit]
     base = base_url.rstrip("/") + "/"
-    updated = (items[0][0] if items else dt.date(2026, 1, 1)).isoformat() + "T00:00:00Z"
+    updated = (derive.as_of(cat) or dt.date(2026, 1, 1)).isoformat() + "T00:00:00Z"
     entries = []
     for added, kind, rid, model in items:
         title = getattr(model, "title", None) or model.name

@@ -149,8 +149,11 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo
     ``out`` was built (see freshness.py), nothing is redone: those inputs validated then.
     """
     options = {"base_url": base_url, "search": search, "repo_url": repo_url, "strict": strict,
-               "severities": (settings or config.Config()).severities}
+               "severities": (settings or config.Config()).severities,
+               # printed on pages (derive.as_of), so a different value must rebuild
+               "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}
     inputs = freshness.digest(root, render.templates_dir(), options) if root.is_dir() else ""
+    render.recover(out.resolve())  # what a killed build left behind
     if inputs and freshness.up_to_date(out, inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
     catalog, report = validate(root, settings, strict, progress)

@@ -246,6 +246,8 @@ def _sota_charts(cat: Catalog, bid: str) -> list[dict]:
 def render_pages(pages: list[Page], folder: Path | None = None, progress: Progress = Progress()) -> dict[str, str]:
     """Render every page to text (path → HTML). Raises BuildError on a template error."""
     env = environment(str(folder or templates_dir()))
+    cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
+    env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
     row_template = env.get_template("_compare_row.html")
     rows: dict[tuple[str, str], Markup] = {}
     out: dict[str, str] = {}
@@ -300,7 +302,8 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
         raise BuildError(f"refusing to replace '{out}': it exists and was not built by avi-atlas "
                          f"(no {MARKER} file); choose another --out or empty it")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    recover(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         with progress.task("writing", len(rendered)) as advance:
             for rel_path, html in rendered.items():
@@ -350,11 +353,60 @@ def _world_readable(folder: Path) -> None:
 
 
 def _swap(new: Path, out: Path) -> None:
+    """Put ``new`` in place of ``out`` so that a reader, or a kill at any instant, sees either the whole
+    old site or the whole new one. On Linux one renameat2(RENAME_EXCHANGE) call swaps the two folders;
+    elsewhere two renames leave a window, which the next build repairs (see recover)."""
+    if out.exists() and _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the old site
+        return
     old = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
         os.replace(out, old)
     os.replace(new, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    return False  # e.g. EINVAL on a file system without exchange support: fall back
+
+
+def recover(out: Path) -> None:
+    """Clean up after a build that was killed: restore a site caught between the two renames of the
+    fallback swap, and delete temporary folders whose build process is gone."""
+    for leftover in sorted(out.parent.glob(f".{out.name}.*-*")):
+        kind, _, rest = leftover.name[len(out.name) + 2:].partition("-")
+        pid = rest.split("-")[0]
+        if kind not in ("tmp", "old") or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if kind == "old" and not out.exists() and (leftover / MARKER).is_file():
+            os.replace(leftover, out)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
