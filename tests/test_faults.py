@@ -1,0 +1,112 @@
+"""Faults: a build killed at any point leaves a whole site (the old one, or the whole new one) and the
+next build cleans up; builds are reproducible, with SOURCE_DATE_EPOCH as the only date printed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from avi_atlas import pipeline
+
+from .conftest import write
+from .htmlutil import parse_file
+
+# Runs a build in its own process and parks it at one point, so the test can SIGKILL it there.
+KILLABLE_BUILD = r"""
+import pathlib, sys, time
+from avi_atlas import pipeline, render
+catalog, out, point, flag = sys.argv[1:5]
+
+def park():
+    with open(flag, "w") as f:
+        f.write("parked")
+    time.sleep(120)
+
+if point == "writing":  # some pages of the new site written, others not
+    original, written = pathlib.Path.write_text, [0]
+    def write_text(self, *args, **kwargs):
+        written[0] += 1
+        if written[0] == 5:
+            park()
+        return original(self, *args, **kwargs)
+    pathlib.Path.write_text = write_text
+elif point == "before-swap":  # the new site complete in its temporary folder
+    original_swap = render._swap
+    def swap(new, out):
+        park()
+        original_swap(new, out)
+    render._swap = swap
+elif point == "after-swap":  # the new site in place, the old one being deleted
+    render.shutil.rmtree = lambda *args, **kwargs: park()
+pipeline.build(pathlib.Path(catalog), pathlib.Path(out))
+"""
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def leftovers(site: Path) -> list[str]:
+    return sorted(p.name for p in site.parent.glob(f".{site.name}.*"))
+
+
+@pytest.mark.parametrize("point, survivor", [("writing", "old"), ("before-swap", "old"), ("after-swap", "new")])
+def test_sigkill_mid_build_leaves_a_whole_site(catalog: Path, tmp_path: Path, point: str, survivor: str):
+    site = tmp_path / "site"
+    assert pipeline.build(catalog, site).ok
+    old = snapshot(site)
+    write(catalog / "papers/late-paper.yaml",
+          "title: A Late Paper\nurl: https://example.org/late\ntasks: [video-to-audio]\n")
+    assert pipeline.build(catalog, tmp_path / "expected-new").ok
+    new = snapshot(tmp_path / "expected-new")
+    assert new != old
+
+    flag = tmp_path / "parked"
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(catalog), str(site), point, str(flag)])
+    try:
+        deadline = time.monotonic() + 60
+        while not flag.exists():
+            assert proc.poll() is None, "the build ended before reaching its kill point"
+            assert time.monotonic() < deadline, "the build never reached its kill point"
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    assert snapshot(site) == (old if survivor == "old" else new), f"killed at {point}: site/ is not a whole site"
+    assert leftovers(site), "the killed build should have left its temporary folder behind"
+    # the next build completes and removes what the killed one left
+    assert pipeline.build(catalog, site).ok
+    assert snapshot(site) == new
+    assert leftovers(site) == []
+
+
+def test_source_date_epoch_is_the_only_date_printed(catalog: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 UTC
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert pipeline.build(catalog, a).ok and pipeline.build(catalog, b).ok
+    assert snapshot(a) == snapshot(b)
+    footer = parse_file(a / "index.html").find("footer")
+    assert footer.find("time").attrs["datetime"] == "2023-11-14"
+    assert "<updated>2023-11-14T00:00:00Z</updated><author>" in (a / "feed.xml").read_text()
+    # another SOURCE_DATE_EPOCH is another input: the site is rebuilt, not skipped
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    report = pipeline.build(catalog, a)
+    assert report.ok and not report.up_to_date
+    assert parse_file(a / "index.html").find("footer").find("time").attrs["datetime"] == "2025-01-01"
+
+
+def test_without_source_date_epoch_the_date_comes_from_the_records(catalog: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    site = tmp_path / "site"
+    assert pipeline.build(catalog, site).ok
+    newest = max(line.split(":", 1)[1].strip() for f in catalog.rglob("*.yaml")
+                 for line in f.read_text(encoding="utf-8").splitlines() if line.startswith("added:"))
+    assert parse_file(site / "index.html").find("footer").find("time").attrs["datetime"] == newest
