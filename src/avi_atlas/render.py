@@ -25,6 +25,7 @@ from markupsafe import Markup
 from . import charts, derive, export, freshness, related, tables
 from .catalog import TREES, Catalog
 from .links import Links
+from .models.base import is_url
 from .progress import Progress
 
 MARKER = ".avi-atlas-site"
@@ -90,6 +91,7 @@ def environment(folder: str) -> jinja2.Environment:
     env.filters["md"] = markdown
     env.filters["num"] = derive.fmt_number
     env.filters["short"] = derive.short_name
+    env.filters["evidence"] = evidence_parts
     return env
 
 
@@ -243,6 +245,15 @@ def _sota_charts(cat: Catalog, bid: str) -> list[dict]:
 
 
 # ---- writing -----------------------------------------------------------------
+def evidence_parts(text: str) -> tuple[str | None, str]:
+    """'https://x.org/p (what it showed)' → ('https://x.org/p', '(what it showed)'): a leading
+    http(s) URL to link, and the rest as plain text. No leading URL → (None, text)."""
+    head, _, rest = text.strip().partition(" ")
+    if is_url(head):
+        return head, rest.strip()
+    return None, text
+
+
 def render_pages(pages: list[Page], folder: Path | None = None, progress: Progress = Progress()) -> dict[str, str]:
     """Render every page to text (path → HTML). Raises BuildError on a template error."""
     env = environment(str(folder or templates_dir()))

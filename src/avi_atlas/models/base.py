@@ -21,6 +21,11 @@ def is_id(value: str) -> bool:
     return len(value) <= ID_MAX and bool(_ID_RE.match(value))
 
 
+def is_url(value: str) -> bool:
+    """An http(s) URL of the shape links accept (no spaces, quotes or angle brackets)."""
+    return bool(_URL_RE.match(value))
+
+
 def check_id(value: str) -> str:
     if not is_id(value):
         raise PydanticCustomError(
