@@ -15,6 +15,15 @@ FIXTURE_CATALOG = DATA / "catalog"
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_record_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Commands run by the tests keep their record cache (cache.py) in a temporary folder, never in ~/.cache."""
+    import os
+
+    os.environ["AVI_ATLAS_CACHE_DIR"] = str(tmp_path_factory.mktemp("record-cache"))
+    yield
+
+
 @pytest.fixture
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A writable copy of tests/data/catalog; the working directory is its parent,

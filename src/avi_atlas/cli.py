@@ -35,6 +35,9 @@ class Format(str, Enum):
 CatalogOpt = typer.Option(Path("catalog"), "--catalog", "-c", help="Folder holding taxonomy.yaml and the records.")
 ConfigOpt = typer.Option(None, "--config", help="Rule severities (default: ./avi-atlas.toml when present).")
 StrictOpt = typer.Option(False, "--strict", help="Treat warnings as errors.")
+CacheOpt = typer.Option(
+    True, "--cache/--no-cache",
+    help="Skip re-checking files unchanged since they last checked clean (cache outside the catalog).")
 
 
 def _settings(path: Path | None):
@@ -69,11 +72,12 @@ def validate(
     format: Format = typer.Option(Format.text, "--format", "-f", help="Output: text, json or github annotations."),
     config: Path = ConfigOpt,
     strict: bool = StrictOpt,
+    cache: bool = CacheOpt,
 ) -> None:
     """Check every record and the catalog as a whole; report all issues at once."""
     settings = _settings(config)
     try:
-        _, report = pipeline.validate(catalog, settings, strict, progress=for_terminal())
+        _, report = pipeline.validate(catalog, settings, strict, progress=for_terminal(), use_cache=cache)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     _print_report(report, format)
@@ -89,6 +93,7 @@ def build(
     repo_url: str = typer.Option("", "--repo-url", help="GitHub repository of the catalog, for 'edit this record' links."),
     config: Path = ConfigOpt,
     strict: bool = StrictOpt,
+    cache: bool = CacheOpt,
 ) -> None:
     """Validate, then render the whole site into OUT. Writes nothing if the catalog has errors."""
     if repo_url and not re.match(r"^https://[^\s]+$", repo_url):
@@ -96,7 +101,7 @@ def build(
     settings = _settings(config)
     try:
         report = pipeline.build(catalog, out, base_url=base_url, search=search, repo_url=repo_url,
-                                settings=settings, strict=strict, progress=for_terminal())
+                                settings=settings, strict=strict, progress=for_terminal(), use_cache=cache)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except (BuildError, OSError) as exc:

@@ -65,6 +65,23 @@ class Document:
         return self.positions.get((), (1, 1))
 
 
+class LazyDocument(Document):
+    """A document whose file was unchanged since it last checked clean (see cache.py): its data is
+    not needed, and its positions are computed from the file only if an issue needs them."""
+
+    def __init__(self, file: str, path: Path):
+        super().__init__(file, None)
+        self._path: Path | None = path
+
+    def where(self, loc: Loc, key: bool = False) -> tuple[int, int]:
+        if self._path is not None:
+            path, self._path = self._path, None
+            doc, _ = load_file(path, self.file)
+            if doc is not None:
+                self.positions, self.key_positions = doc.positions, doc.key_positions
+        return super().where(loc, key)
+
+
 class _Refused(Exception):
     def __init__(self, code: str, message: str, mark: yaml.Mark | None, hint: str = ""):
         super().__init__(message)

@@ -8,15 +8,21 @@ derives page data, plans every page and writes the site atomically.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import config, freshness, render, rules
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
-from .loader import Document, load_file
+from .cache import RecordCache, Signature, rebuild, signature
+from .loader import Document, LazyDocument, load_file
 from .models import KINDS, SINGULAR, Corrections, Taxonomy, is_id
 from .progress import Progress
+
+MODELS = {**KINDS, "taxonomy": Taxonomy, "corrections": Corrections}
+LABELS = {**SINGULAR, "taxonomy": "taxonomy", "corrections": "corrections log"}
 
 TAXONOMY_FILE = "taxonomy.yaml"
 CORRECTIONS_FILE = "corrections.yaml"
@@ -35,13 +41,24 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+@dataclass
+class Loaded:
+    """One file after stage 1: its document, and its model when the record cache already had it."""
+
+    kind: str
+    doc: Document
+    sig: Signature | None = None
+    clean: bool = True  # loaded without an issue
+    model: Any = None
+
+
 #: what may stand at the top of a catalog folder besides the record folders
 ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
 
 
-def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
-    """Every record file as (kind, path), sorted; stray files are reported."""
-    found: list[tuple[str, Path]] = []
+def discover(root: Path, report: Report) -> list[tuple[str, Path, os.stat_result | None]]:
+    """Every record file as (kind, path, stat), sorted; stray files are reported."""
+    found: list[tuple[str, Path, os.stat_result | None]] = []
     for entry in sorted(root.iterdir()):
         if entry.name not in ROOT_ENTRIES and not entry.name.startswith("."):
             close = did_you_mean(entry.name, sorted(ROOT_ENTRIES))
@@ -55,20 +72,29 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path]]:
                              f"'{kind}' must be a folder of <id>.yaml records"))
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith("."):
+        with os.scandir(folder) as entries:  # one listing; names sort as strings, no stat per file
+            listing = sorted(entries, key=lambda e: e.name)
+        for entry in listing:
+            if entry.name.startswith("."):
                 continue
-            if path.suffix != ".yaml" or not path.is_file():
+            path = folder / entry.name
+            if not entry.name.endswith(".yaml") or not entry.is_file():
                 hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
                 report.add(Issue(_display(path), 0, 0, "unexpected-file",
                                  f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
                 continue
-            found.append((kind, path))
+            try:
+                stat = entry.stat()
+            except OSError:
+                stat = None
+            found.append((kind, path, stat))
     return found
 
 
-def load(root: Path, report: Report, progress: Progress = Progress()) -> list[tuple[str, Document]]:
-    """Stage 1: read the taxonomy, the corrections log and every record into positioned documents."""
+def load(root: Path, report: Report, progress: Progress = Progress(),
+         cache: RecordCache | None = None) -> list[Loaded]:
+    """Stage 1: read the taxonomy, the corrections log and every record into positioned documents.
+    A file unchanged since it last checked clean is taken from ``cache`` instead (see cache.py)."""
     if not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise UsageError(f"catalog directory '{root}' {what}")
@@ -81,68 +107,92 @@ def load(root: Path, report: Report, progress: Progress = Progress()) -> list[tu
                          "the catalog has no taxonomy.yaml", hint="every catalog needs the task tree"))
     if (root / CORRECTIONS_FILE).is_file():
         files.append(("corrections", root / CORRECTIONS_FILE))
-    docs = []
-    paths = files + discover(root, report)
+    loaded = []
+    paths = [(kind, path, None) for kind, path in files] + discover(root, report)
+    base = _display(root)  # every record's shown path starts with the catalog's
     with progress.task("reading", len(paths)) as advance:
-        for kind, path in paths:
-            doc, issues = load_file(path, _display(path))
+        for kind, path, stat in paths:
+            display = os.path.join(base, path.relative_to(root).as_posix()) if base != "." else \
+                path.relative_to(root).as_posix()
+            sig = None
+            if cache is not None:
+                try:
+                    sig = signature(stat or path.stat())
+                except OSError:
+                    sig = None
+                fields = cache.get(display, sig, kind) if sig else None
+                if fields is not None:
+                    loaded.append(Loaded(kind, LazyDocument(display, path), sig,
+                                         model=rebuild(MODELS[kind], fields)))
+                    advance()
+                    continue
+            doc, issues = load_file(path, display)
             report.extend(issues)
-            docs.append((kind, doc if doc is not None else Document(_display(path), None)))
+            loaded.append(Loaded(kind, doc if doc is not None else Document(display, None), sig, clean=not issues))
             advance()
-    return docs
+    if cache is not None:
+        cache.keep_only({item.doc.file for item in loaded})
+    return loaded
 
 
-def check_all(docs: list[tuple[str, Document]], report: Report) -> Catalog:
+def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = None) -> Catalog:
     """Stages 2 and 3: check each document against its model and index the valid ones."""
     catalog = Catalog()
-    for kind, doc in docs:
-        if doc.data is None:  # did not load; its issues are already reported
-            if kind in KINDS:
-                catalog.broken[kind].add(Path(doc.file).stem)
-            continue
+    for item in loaded:
+        kind, doc = item.kind, item.doc
+        model = item.model
+        if model is None:
+            if doc.data is None:  # did not load; its issues are already reported
+                if kind in KINDS:
+                    catalog.broken[kind].add(Path(doc.file).stem)
+                continue
+            if kind in KINDS and not is_id(Path(doc.file).stem):
+                rid = Path(doc.file).stem
+                report.add(Issue(doc.file, 1, 1, "invalid-id",
+                                 f"file name '{rid}' is not a valid id: use lowercase letters, digits and "
+                                 "single hyphens, at most 64 characters",
+                                 hint="the file name is the record's id, e.g. av-hubert.yaml"))
+                continue
+            model, issues = check(doc, MODELS[kind], LABELS[kind])
+            report.extend(issues)
+            if cache is not None and item.sig is not None:
+                if model is not None and item.clean and not issues:
+                    cache.put(doc.file, item.sig, kind, model)
+                else:
+                    cache.forget(doc.file)
         if kind == "taxonomy":
-            taxonomy, issues = check(doc, Taxonomy, "taxonomy")
-            report.extend(issues)
-            if taxonomy is not None:
-                catalog.taxonomy, catalog.taxonomy_doc = taxonomy, doc  # type: ignore[assignment]
-            continue
-        if kind == "corrections":
-            corrections, issues = check(doc, Corrections, "corrections log")
-            report.extend(issues)
-            if corrections is not None:
-                catalog.corrections, catalog.corrections_doc = corrections.corrections, doc  # type: ignore[attr-defined]
-            continue
-        rid = Path(doc.file).stem
-        if not is_id(rid):
-            report.add(Issue(doc.file, 1, 1, "invalid-id",
-                             f"file name '{rid}' is not a valid id: use lowercase letters, digits and "
-                             "single hyphens, at most 64 characters",
-                             hint="the file name is the record's id, e.g. av-hubert.yaml"))
-            continue
-        model, issues = check(doc, KINDS[kind], SINGULAR[kind])
-        report.extend(issues)
-        if model is not None:
-            catalog.add(Record(kind, rid, doc.file, model, doc))
+            if model is not None:
+                catalog.taxonomy, catalog.taxonomy_doc = model, doc  # type: ignore[assignment]
+        elif kind == "corrections":
+            if model is not None:
+                catalog.corrections, catalog.corrections_doc = model.corrections, doc  # type: ignore[attr-defined]
+        elif model is not None:
+            catalog.add(Record(kind, Path(doc.file).stem, doc.file, model, doc))
         else:
-            catalog.broken[kind].add(rid)
+            catalog.broken[kind].add(Path(doc.file).stem)
     return catalog
 
 
 def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
-             progress: Progress = Progress()) -> tuple[Catalog, Report]:
+             progress: Progress = Progress(), use_cache: bool = False) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
 
-    ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors.
+    ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors;
+    ``use_cache`` takes files unchanged since they last checked clean from the record cache.
     """
     report = Report()
-    docs = load(root, report, progress)
-    catalog = check_all(docs, report)
+    cache = RecordCache(root) if use_cache else None
+    loaded = load(root, report, progress, cache)
+    catalog = check_all(loaded, report, cache)
+    if cache is not None:
+        cache.save()
     report.extend(rules.run(catalog))
     return catalog, config.apply(report, settings or config.Config(), strict)
 
 
 def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "",
-          settings: config.Config | None = None, strict: bool = False, progress: Progress = Progress()) -> Report:
+          settings: config.Config | None = None, strict: bool = False, progress: Progress = Progress(),
+          use_cache: bool = False) -> Report:
     """Validate, derive every page's data, render, index for search, and swap into ``out``.
 
     Writes nothing when the catalog has errors. When no input changed since the site in
@@ -156,7 +206,7 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo
     render.recover(out.resolve())  # what a killed build left behind
     if inputs and freshness.up_to_date(out, inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
-    catalog, report = validate(root, settings, strict, progress)
+    catalog, report = validate(root, settings, strict, progress, use_cache)
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)

@@ -195,8 +195,11 @@ def results(cat: Catalog) -> Iterator[Issue]:
 # ---- duplicates across records -------------------------------------------
 def normalize_title(title: str) -> str:
     """Lowercase, accents and punctuation removed, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    if title.isascii():  # nothing to decompose
+        text = title.casefold()
+    else:
+        text = unicodedata.normalize("NFKD", title)
+        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
