@@ -158,8 +158,21 @@ def _bib_escape(text: str) -> str:
     return _BIB_SPECIAL.sub(sub, text)
 
 
+_BIBTEX: dict[tuple[str, int], str] = {}
+
+
 def bibtex(pid: str, p: Paper) -> str:
-    """A BibTeX entry keyed by the catalog id (stable and guessable)."""
+    """A BibTeX entry keyed by the catalog id (stable and guessable); made once per record object."""
+    key = (pid, id(p))
+    entry = _BIBTEX.get(key)
+    if entry is None or entry[0] is not p:
+        if len(_BIBTEX) > 200_000:  # a long `serve` session: start afresh rather than grow
+            _BIBTEX.clear()
+        entry = _BIBTEX[key] = (p, _bibtex(pid, p))
+    return entry[1]
+
+
+def _bibtex(pid: str, p: Paper) -> str:
     fields: list[tuple[str, str]] = [("title", "{" + _bib_escape(p.title) + "}")]
     if p.authors:
         names = [_bib_escape(a) for a in p.authors] + ([] if p.authors_complete else ["others"])

@@ -42,7 +42,16 @@ def catalog_json(cat: Catalog) -> str:
                 entry["links"] = {"benchmarks": cat.benchmarks_by["metrics"].get(rid, [])}
             out[kind][rid] = entry
     out["corrections"] = [c.model_dump(mode="json") for c in cat.corrections]
-    return json.dumps(out, ensure_ascii=False, indent=1) + "\n"
+    # one record per line: readable, diff-friendly, and written by json's C encoder (indent is not)
+    lines = []
+    for key, value in out.items():
+        if isinstance(value, dict) and key in KINDS:
+            body = ",\n".join(f"  {json.dumps(rid, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                               for rid, v in value.items())
+            lines.append(f" {json.dumps(key)}: {{\n{body}\n }}" if body else f" {json.dumps(key)}: {{}}")
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:

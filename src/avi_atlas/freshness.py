@@ -11,13 +11,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 MANIFEST = ".avi-atlas-manifest.json"
 
 
+def _walk(folder: str, prefix: str = ""):
+    """(relative path, size) of every file under ``folder``, with one scandir per directory."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    yield from _walk(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                yield f"{prefix}{entry.name}", entry.stat().st_size
+
+
 def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [folder / rel for rel, _ in sorted(_walk(str(folder)))]
+
+
+def _sizes(site: Path) -> dict[str, int]:
+    return {rel: size for rel, size in _walk(str(site)) if rel != MANIFEST}
 
 
 def digest(catalog: Path, templates: Path, options: dict) -> str:
@@ -32,8 +48,7 @@ def digest(catalog: Path, templates: Path, options: dict) -> str:
 
 
 def manifest(site: Path, input_digest: str) -> str:
-    files = {p.relative_to(site).as_posix(): p.stat().st_size for p in _files(site) if p.name != MANIFEST}
-    return json.dumps({"inputs": input_digest, "files": files}, sort_keys=True, indent=0)
+    return json.dumps({"inputs": input_digest, "files": _sizes(site)}, sort_keys=True, indent=0)
 
 
 def up_to_date(site: Path, input_digest: str) -> bool:
@@ -46,7 +61,7 @@ def up_to_date(site: Path, input_digest: str) -> bool:
         return False
     files = recorded.get("files", {})
     try:
-        present = {p.relative_to(site).as_posix(): p.stat().st_size for p in _files(site) if p.name != MANIFEST}
+        present = _sizes(site)
     except OSError:
         return False
     return present == files

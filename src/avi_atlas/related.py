@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 
 from .catalog import Catalog
@@ -20,6 +19,13 @@ def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
     return cache[key]
 
 
+def _years(cat: Catalog) -> dict[str, int]:
+    years = cat.__dict__.get("_related_years")
+    if years is None:
+        years = cat.__dict__["_related_years"] = {pid: p.year or 0 for pid, p in cat.papers.items()}
+    return years
+
+
 def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]]]:
     """Up to ``limit`` (paper id, reasons) pairs, best first; ties broken by newer year, then id.
 
@@ -35,7 +41,11 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
             for _ in range(weight):
                 scores.update(members)
     scores.pop(pid, None)
-    top = heapq.nsmallest(limit, scores, key=lambda o: (-scores[o], -(cat.papers[o].year or 0), o))
+    # only candidates scoring at least the limit-th best score can make the list: rank just those
+    ranked = sorted(scores.values(), reverse=True)
+    floor = ranked[limit - 1] if len(ranked) >= limit else 0
+    year = _years(cat)
+    top = sorted((o for o, s in scores.items() if s >= floor), key=lambda o: (-scores[o], -year[o], o))[:limit]
     out = []
     for other in top:
         theirs = cat.papers[other]

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -40,13 +41,17 @@ class BuildError(Exception):
 
 @dataclass
 class Page:
-    """One output file: a template rendered with a context, or ready ``content`` (data files)."""
+    """One output file: a template rendered with a context, or ``content`` (data files).
+
+    Costly parts are deferred to render time, which runs in worker processes on a large site:
+    ``content`` may be a function returning the text, and ``later`` returns more context."""
 
     path: str  # e.g. "papers/mmaudio/index.html"
     template: str = ""
     context: dict[str, Any] = field(default_factory=dict)
     title: str = ""
-    content: str | None = None
+    content: str | Callable[[], str] | None = None
+    later: Callable[[], dict[str, Any]] | None = None
 
 
 def templates_dir() -> Path:
@@ -114,7 +119,8 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
             ctx = _node_context(cat, tree, node_id)
             pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", ctx, node.name))
             if tree == "tasks":
-                pages.append(Page(f"tasks/{node_id}/{node_id}.bib", content=export.bibtex_bundle(cat, ctx["papers"])))
+                pages.append(Page(f"tasks/{node_id}/{node_id}.bib",
+                                  content=partial(export.bibtex_bundle, cat, ctx["papers"])))
     order = {
         "papers": sorted(cat.papers, key=lambda p: (-(cat.papers[p].year or 0), cat.papers[p].title.casefold())),
         "datasets": sorted(cat.datasets, key=lambda d: cat.datasets[d].name.casefold()),
@@ -129,10 +135,8 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
         pages.append(Page(f"{kind}/index.html", f"{kind}_index.html", ctx, label))
     for pid, paper in cat.papers.items():
         pages.append(Page(f"papers/{pid}/index.html", "paper.html", {
-            "id": pid, "paper": paper, "bibtex": derive.bibtex(pid, paper),
-            "results": derive.paper_results(cat, pid), "record": cat.records["papers"][pid],
-            "related": related.related(cat, pid),
-        }, paper.title))
+            "id": pid, "paper": paper, "record": cat.records["papers"][pid],
+        }, paper.title, later=partial(_paper_later, cat, pid)))
     for did, ds in cat.datasets.items():
         users = sorted(cat.papers_by["datasets"].get(did, []), key=lambda p: (-(cat.papers[p].year or 0), p))
         pages.append(Page(f"datasets/{did}/index.html", "dataset.html", {
@@ -159,10 +163,16 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     return pages
 
 
+def _paper_later(cat: Catalog, pid: str) -> dict[str, Any]:
+    """The costly part of a paper page's context, worked out when (and where) the page is rendered."""
+    return {"bibtex": derive.bibtex(pid, cat.papers[pid]), "results": derive.paper_results(cat, pid),
+            "related": related.related(cat, pid)}
+
+
 def _data_files(cat: Catalog, base_url: str) -> list[Page]:
-    files = [Page("data/catalog.json", content=export.catalog_json(cat)),
-             Page("data/catalog.bib", content=export.bibtex_bundle(cat, list(cat.papers))),
-             Page("feed.xml", content=export.atom_feed(cat, base_url))]
+    files = [Page("data/catalog.json", content=partial(export.catalog_json, cat)),
+             Page("data/catalog.bib", content=partial(export.bibtex_bundle, cat, list(cat.papers))),
+             Page("feed.xml", content=partial(export.atom_feed, cat, base_url))]
     files += [Page(f"data/{name}", content=text) for name, text in export.csv_files(cat).items()]
     files += [Page(f"data/schema/{name}", content=text) for name, text in export.json_schemas().items()]
     files.append(Page("data/index.html", "data.html", {"files": [f.path[5:] for f in files if f.path.startswith("data/")]},
@@ -254,25 +264,96 @@ def evidence_parts(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+class _Renderer:
+    """Templates compiled once, and each paper's comparison row rendered once per link depth."""
+
+    def __init__(self, pages: list[Page], folder: Path | None):
+        self.env = environment(str(folder or templates_dir()))
+        cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
+        self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
+        self.row_template = self.env.get_template("_compare_row.html")
+        self.rows: dict[tuple[str, str], Markup] = {}
+
+    def render(self, page: Page) -> str:
+        out: dict[str, str] = {}
+        _render_one(page, self.env, self.row_template, self.rows, out)
+        return out[page.path]
+
+
 def render_pages(pages: list[Page], folder: Path | None = None, progress: Progress = Progress()) -> dict[str, str]:
     """Render every page to text (path → HTML). Raises BuildError on a template error."""
-    env = environment(str(folder or templates_dir()))
-    cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
-    env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
-    row_template = env.get_template("_compare_row.html")
-    rows: dict[tuple[str, str], Markup] = {}
+    renderer = _Renderer(pages, folder)
     out: dict[str, str] = {}
     with progress.task("rendering", len(pages)) as advance:
         for page in pages:
-            _render_one(page, env, row_template, rows, out)
+            out[page.path] = renderer.render(page)
             advance()
     return out
+
+
+#: below this many pages one process renders them all; above, worker processes share the work
+PARALLEL_MIN_PAGES = 500
+CHUNK = 64
+_WORK: tuple[list[Page], Path | None, Path] | None = None  # set before the workers fork
+_WORKER: _Renderer | None = None
+
+
+def jobs_for(n_pages: int) -> int:
+    """Worker processes for ``n_pages``: one per core (at most 8) where fork is available and safe."""
+    import threading
+
+    if n_pages < PARALLEL_MIN_PAGES or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _write_page(root: Path, rel_path: str, text: str) -> None:
+    target = root / rel_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def _render_chunk(start: int) -> int:
+    """In a worker: render pages[start:start+CHUNK] and write them into the temporary site."""
+    global _WORKER
+    assert _WORK is not None
+    pages, folder, root = _WORK
+    if _WORKER is None:
+        _WORKER = _Renderer(pages, folder)
+    chunk = pages[start:start + CHUNK]
+    for page in chunk:
+        _write_page(root, page.path, _WORKER.render(page))
+    return len(chunk)
+
+
+def render_into(root: Path, pages: list[Page], folder: Path | None = None, progress: Progress = Progress(),
+                jobs: int | None = None) -> None:
+    """Render every page and write it under ``root``, in worker processes when that pays.
+    Raises BuildError on a template error (in any worker)."""
+    jobs = jobs_for(len(pages)) if jobs is None else jobs
+    with progress.task("rendering", len(pages)) as advance:
+        if jobs <= 1:
+            renderer = _Renderer(pages, folder)
+            for page in pages:
+                _write_page(root, page.path, renderer.render(page))
+                advance()
+            return
+        import multiprocessing
+
+        global _WORK
+        _WORK = (pages, folder, root)
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for done in pool.imap_unordered(_render_chunk, range(0, len(pages), CHUNK)):
+                    advance(done)
+        finally:
+            _WORK = None
 
 
 def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,
                 rows: dict[tuple[str, str], Markup], out: dict[str, str]) -> None:
     if page.content is not None:
-        out[page.path] = page.content
+        out[page.path] = page.content() if callable(page.content) else page.content
         return
     if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
         root = page.context["base_url"].rstrip("/") + "/"
@@ -291,23 +372,23 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
 
     try:
         template = env.get_template(page.template)
+        context = page.context | page.later() if page.later else page.context
         out[page.path] = template.render(page=page, rel=rel, url_for=url_for, root=root or "./",
                                          compare_row=compare_row, L=Links(page.context["cat"], rel),
-                                         **page.context)
+                                         **context)
     except jinja2.TemplateError as exc:
         raise BuildError(f"template {page.template} failed for {page.path}: {exc}") from exc
 
 
 def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False,
           progress: Progress = Progress(), inputs: str = "") -> None:
-    """Render everything first, then write into a fresh folder and swap it in place of ``out``.
+    """Render every page into a fresh folder (in worker processes on a large site), then swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
     untouched.  An existing ``out`` that was not written by avi-atlas is never
     replaced.
     """
     folder = folder or templates_dir()
-    rendered = render_pages(pages, folder, progress)
     out = out.resolve()
     if out.exists() and not _is_ours(out):
         raise BuildError(f"refusing to replace '{out}': it exists and was not built by avi-atlas "
@@ -316,12 +397,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     recover(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
-        with progress.task("writing", len(rendered)) as advance:
-            for rel_path, html in rendered.items():
-                target = tmp / rel_path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(html, encoding="utf-8")
-                advance()
+        render_into(tmp, pages, folder, progress)
         static = folder / "static"
         if static.is_dir():
             shutil.copytree(static, tmp / "static")

@@ -62,17 +62,22 @@ def _headline(cat: Catalog, pid: str) -> Headline | None:
 
 
 def comparison(cat: Catalog, paper_ids: list[str]) -> list[ComparisonRow]:
+    """One row per paper; a paper's row is built once per catalog (it appears in many tables)."""
+    cache = cat.__dict__.setdefault("_comparison_rows", {})
     rows = []
     for pid in paper_ids:
-        p = cat.papers[pid]
-        rows.append(ComparisonRow(
-            id=pid, name=derive.short_name(p), title=p.title, year=p.year, venue=p.venue,
-            methods=list(p.methods), tasks=list(p.tasks),
-            inputs=list(p.modalities.input) if p.modalities else [],
-            outputs=list(p.modalities.output) if p.modalities else [],
-            datasets=sorted(set(p.datasets) | set(p.training_data)), code=p.code,
-            open_weights=p.open_weights, unverified=p.unverified, headline=headline(cat, pid),
-        ))
+        row = cache.get(pid)
+        if row is None:
+            p = cat.papers[pid]
+            row = cache[pid] = ComparisonRow(
+                id=pid, name=derive.short_name(p), title=p.title, year=p.year, venue=p.venue,
+                methods=list(p.methods), tasks=list(p.tasks),
+                inputs=list(p.modalities.input) if p.modalities else [],
+                outputs=list(p.modalities.output) if p.modalities else [],
+                datasets=sorted(set(p.datasets) | set(p.training_data)), code=p.code,
+                open_weights=p.open_weights, unverified=p.unverified, headline=headline(cat, pid),
+            )
+        rows.append(row)
     return rows
 
 
