@@ -181,9 +181,16 @@ def test_refuses_to_replace_a_folder_it_did_not_build(catalog: Path, tmp_path: P
     assert (precious / "thesis.tex").read_text() == "years of work"
 
 
-def test_files_are_world_readable(site: Path):
-    for p in site.rglob("*"):
+def test_files_are_world_readable_even_under_a_private_umask(catalog: Path, tmp_path: Path):
+    old = os.umask(0o077)
+    try:
+        assert pipeline.build(catalog, tmp_path / "site").ok
+    finally:
+        os.umask(old)
+    site = tmp_path / "site"
+    for p in [site, *site.rglob("*")]:
         assert os.stat(p).st_mode & 0o004, p
+        assert not p.is_dir() or os.stat(p).st_mode & 0o001, p
 
 
 def test_templates_ship_inside_the_wheel(tmp_path: Path):

@@ -15,7 +15,7 @@ import typer
 
 from . import pipeline
 from .progress import for_terminal
-from .render import BuildError
+from .issues import BuildError
 
 app = typer.Typer(
     name="avi-atlas",

@@ -28,6 +28,10 @@ CODES = frozenset("""
 """.split())
 
 
+class BuildError(Exception):
+    """The site cannot be written (bad output folder, template error, I/O error)."""
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"

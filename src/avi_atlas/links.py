@@ -41,3 +41,29 @@ class Links:
 
     def pillar_class(self, task_id: str) -> str:
         return "pillar-" + (self.cat.pillar(task_id) or "none")
+
+    def modalities(self, m) -> Markup:
+        """'audio, video → text', or a dash when not recorded."""
+        if m and (m.input or m.output):
+            return Markup(f"{escape(', '.join(m.input) or '—')} → {escape(', '.join(m.output) or '—')}")
+        return NONE
+
+    def source_line(self, record, repo_url: str = "") -> Markup:
+        """Where the record lives, when it was added, and an edit link when the repository is known."""
+        added = f" · added {record.model.added.isoformat()}" if record.model.added else ""
+        edit = (f' · <a href="{escape(repo_url)}/edit/main/{escape(record.file)}">Edit this record</a>'
+                if repo_url else "")
+        return Markup(f'<p class="source-file">Record: <code>{escape(record.file)}</code>{escape(added)}\n{edit}</p>')
+
+    def reasons(self, why: list[str]) -> str:
+        """What a related paper shares: 'task:av-segmentation' → the task's name, and so on."""
+        names = []
+        for w in why:
+            kind, _, ref = w.partition(":")
+            if kind == "task":
+                names.append(self.cat.nodes["tasks"][ref].name if ref in self.cat.nodes["tasks"] else ref)
+            elif kind == "method":
+                names.append(self.cat.nodes["methods"][ref].name if ref in self.cat.nodes["methods"] else ref)
+            else:
+                names.append(self.cat.datasets[ref].name if ref in self.cat.datasets else ref)
+        return ", ".join(names)

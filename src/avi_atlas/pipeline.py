@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config, freshness, render, rules
+from . import config, freshness, rules
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
@@ -198,6 +198,8 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo
     Writes nothing when the catalog has errors. When no input changed since the site in
     ``out`` was built (see freshness.py), nothing is redone: those inputs validated then.
     """
+    from . import render  # templates, Markdown and Jinja load only when a site is built
+
     options = {"base_url": base_url, "search": search, "repo_url": repo_url, "strict": strict,
                "severities": (settings or config.Config()).severities,
                # printed on pages (derive.as_of), so a different value must rebuild

@@ -27,16 +27,13 @@ from . import charts, derive, export, freshness, related, tables
 from .catalog import TREES, Catalog
 from .links import Links
 from .models.base import is_url
+from .issues import BuildError
 from .progress import Progress
 
 MARKER = ".avi-atlas-site"
 GROUP_TABLE_ROWS = 100  # rows in the table of a pillar, group or method family
 TREE_LABELS = {"tasks": "Tasks", "methods": "Methods", "challenges": "Challenges"}
 KIND_LABELS = {"papers": "Papers", "datasets": "Datasets", "benchmarks": "Benchmarks", "metrics": "Metrics"}
-
-
-class BuildError(Exception):
-    """The site cannot be written (bad output folder, duplicate page path, I/O error)."""
 
 
 @dataclass
@@ -396,6 +393,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+    old_umask = os.umask(0o022)  # everything is created world-readable (files 0644, folders 0755)
     try:
         render_into(tmp, pages, folder, progress)
         static = folder / "static"
@@ -406,11 +404,15 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
         (tmp / MARKER).write_text("built by avi-atlas; this folder is replaced on every build\n")
         if inputs:
             (tmp / freshness.MANIFEST).write_text(freshness.manifest(tmp, inputs))
-        _world_readable(tmp)
+        os.chmod(tmp, 0o755)  # mkdtemp made it private
+        if (tmp / "static").is_dir():  # copied with the modes of the checkout
+            _world_readable(tmp / "static")
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.umask(old_umask)
 
 
 def index_search(site: Path) -> None:
