@@ -63,6 +63,9 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     return buf.getvalue()
 
 
+CSV_FILES = ("papers.csv", "datasets.csv", "benchmarks.csv", "results.csv", "metrics.csv")
+
+
 def csv_files(cat: Catalog) -> dict[str, str]:
     papers = [[pid, p.title, p.name, "; ".join(p.authors), p.year, p.date, p.venue, p.arxiv, p.doi, p.url, p.code,
                p.project, p.tasks, p.methods, p.challenges, p.modalities.input if p.modalities else [],

@@ -113,11 +113,10 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
         pages.append(Page(f"{tree}/index.html", "tree_index.html", {"tree": tree, "view": trees[tree]},
                           TREE_LABELS[tree]))
         for node_id, node in cat.nodes[tree].items():
-            ctx = _node_context(cat, tree, node_id)
-            pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", ctx, node.name))
+            pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", {},
+                              node.name, later=partial(_node_context, cat, tree, node_id)))
             if tree == "tasks":
-                pages.append(Page(f"tasks/{node_id}/{node_id}.bib",
-                                  content=partial(export.bibtex_bundle, cat, ctx["papers"])))
+                pages.append(Page(f"tasks/{node_id}/{node_id}.bib", content=partial(_node_bib, cat, node_id)))
     order = {
         "papers": sorted(cat.papers, key=lambda p: (-(cat.papers[p].year or 0), cat.papers[p].title.casefold())),
         "datasets": sorted(cat.datasets, key=lambda d: cat.datasets[d].name.casefold()),
@@ -142,14 +141,16 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     for bid, bench in cat.benchmarks.items():
         pages.append(Page(f"benchmarks/{bid}/index.html", "benchmark.html", {
             "id": bid, "bench": bench, "board": derive.leaderboard(cat, bid),
-            "record": cat.records["benchmarks"][bid], "charts": _sota_charts(cat, bid),
-        }, bench.name))
+            "record": cat.records["benchmarks"][bid],
+        }, bench.name, later=partial(lambda c, b: {"charts": _sota_charts(c, b)}, cat, bid)))
     for mid, metric in cat.metrics.items():
         pages.append(Page(f"metrics/{mid}/index.html", "metric.html",
                           {"id": mid, "metric": metric, "record": cat.records["metrics"][mid]}, metric.name))
     pages.append(Page("search/index.html", "search.html", {}, "Search"))
     pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
     pages += _data_files(cat, base_url)
+    # costly outputs first, so that no worker is left with a big one at the end
+    pages.sort(key=lambda page: 0 if page.content is not None or page.template in HEAVY_TEMPLATES else 1)
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:
@@ -160,17 +161,32 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     return pages
 
 
+HEAVY_TEMPLATES = {"node.html", "papers_index.html", "home.html", "tree_index.html"}
+
+
+def _node_bib(cat: Catalog, nid: str) -> str:
+    papers = sorted(cat.papers_under("tasks", nid), key=lambda p: (-(cat.papers[p].year or 0), p))
+    return export.bibtex_bundle(cat, papers)
+
+
 def _paper_later(cat: Catalog, pid: str) -> dict[str, Any]:
     """The costly part of a paper page's context, worked out when (and where) the page is rendered."""
     return {"bibtex": derive.bibtex(pid, cat.papers[pid]), "results": derive.paper_results(cat, pid),
             "related": related.related(cat, pid)}
 
 
+def _csv_file(cat: Catalog, name: str) -> str:
+    files = cat.__dict__.get("_csv_files")
+    if files is None:
+        files = cat.__dict__["_csv_files"] = export.csv_files(cat)
+    return files[name]
+
+
 def _data_files(cat: Catalog, base_url: str) -> list[Page]:
     files = [Page("data/catalog.json", content=partial(export.catalog_json, cat)),
              Page("data/catalog.bib", content=partial(export.bibtex_bundle, cat, list(cat.papers))),
              Page("feed.xml", content=partial(export.atom_feed, cat, base_url))]
-    files += [Page(f"data/{name}", content=text) for name, text in export.csv_files(cat).items()]
+    files += [Page(f"data/{name}", content=partial(_csv_file, cat, name)) for name in export.CSV_FILES]
     files += [Page(f"data/schema/{name}", content=text) for name, text in export.json_schemas().items()]
     files.append(Page("data/index.html", "data.html", {"files": [f.path[5:] for f in files if f.path.startswith("data/")]},
                       "Data and exports"))
