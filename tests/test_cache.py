@@ -99,9 +99,7 @@ def test_cached_and_parallel_builds_match_a_plain_build(catalog: Path, cache_dir
     pipeline.validate(catalog, use_cache=True)
     cached = tmp_path / "cached"
     assert pipeline.build(catalog, cached, use_cache=True).ok
-    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
-    monkeypatch.setattr(render, "CHUNK", 3)
-    assert render.jobs_for(100) >= 1
+    monkeypatch.setattr(render, "CHUNK", 3)  # many small chunks over two forked workers
     monkeypatch.setattr(render, "jobs_for", lambda n: 2)
     forked = tmp_path / "forked"
     assert pipeline.build(catalog, forked, use_cache=True).ok
@@ -124,3 +122,22 @@ def test_a_template_error_in_a_worker_fails_the_build_and_writes_nothing(catalog
         pipeline.build(catalog, out)
     assert not out.exists()
     assert not list(tmp_path.glob(".site.*"))
+
+
+def test_workers_only_for_large_sites_and_never_beside_threads(monkeypatch):
+    import sys
+    import threading
+
+    from avi_atlas import render
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert render.jobs_for(render.PARALLEL_MIN_PAGES - 1) == 1
+    assert render.jobs_for(5000) == (4 if sys.platform.startswith("linux") else 1)
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)  # like `serve`, which builds beside its server thread
+    helper.start()
+    try:
+        assert render.jobs_for(5000) == 1
+    finally:
+        stop.set()
+        helper.join()

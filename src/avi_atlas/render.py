@@ -293,17 +293,6 @@ class _Renderer:
         return out[page.path]
 
 
-def render_pages(pages: list[Page], folder: Path | None = None, progress: Progress = Progress()) -> dict[str, str]:
-    """Render every page to text (path → HTML). Raises BuildError on a template error."""
-    renderer = _Renderer(pages, folder)
-    out: dict[str, str] = {}
-    with progress.task("rendering", len(pages)) as advance:
-        for page in pages:
-            out[page.path] = renderer.render(page)
-            advance()
-    return out
-
-
 #: below this many pages one process renders them all; above, worker processes share the work
 PARALLEL_MIN_PAGES = 500
 CHUNK = 64
