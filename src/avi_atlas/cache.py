@@ -21,8 +21,8 @@ import io
 import os
 import pickle
 import sys
-from pathlib import Path
 import types
+from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, __version__ as pydantic_version

@@ -44,6 +44,10 @@ class Catalog:
     #: ids whose files exist but failed to load or check: references to them are not reported again
     broken: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KIND_ORDER})
 
+    def memo(self, name: str) -> dict:
+        """A dict for derived values cached with this catalog (a new catalog starts empty)."""
+        return self.__dict__.setdefault(f"_memo_{name}", {})
+
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:
         self.records[record.kind][record.id] = record

@@ -74,7 +74,7 @@ def leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
 
     Computed once per catalog and benchmark (paper pages and tables ask again and again).
     """
-    cache = cat.__dict__.setdefault("_leaderboards", {})
+    cache = cat.memo("leaderboards")
     if bench_id not in cache:
         cache[bench_id] = _leaderboard(cat, bench_id)
     return cache[bench_id]
@@ -158,21 +158,16 @@ def _bib_escape(text: str) -> str:
     return _BIB_SPECIAL.sub(sub, text)
 
 
-_BIBTEX: dict[tuple[str, int], str] = {}
+def paper_bibtex(cat: Catalog, pid: str) -> str:
+    """The BibTeX entry of a catalog paper, made once per catalog (pages and bundles share it)."""
+    cache = cat.memo("bibtex")
+    if pid not in cache:
+        cache[pid] = bibtex(pid, cat.papers[pid])
+    return cache[pid]
 
 
 def bibtex(pid: str, p: Paper) -> str:
-    """A BibTeX entry keyed by the catalog id (stable and guessable); made once per record object."""
-    key = (pid, id(p))
-    entry = _BIBTEX.get(key)
-    if entry is None or entry[0] is not p:
-        if len(_BIBTEX) > 200_000:  # a long `serve` session: start afresh rather than grow
-            _BIBTEX.clear()
-        entry = _BIBTEX[key] = (p, _bibtex(pid, p))
-    return entry[1]
-
-
-def _bibtex(pid: str, p: Paper) -> str:
+    """A BibTeX entry keyed by the catalog id (stable and guessable)."""
     fields: list[tuple[str, str]] = [("title", "{" + _bib_escape(p.title) + "}")]
     if p.authors:
         names = [_bib_escape(a) for a in p.authors] + ([] if p.authors_complete else ["others"])

@@ -147,5 +147,5 @@ def atom_feed(cat: Catalog, base_url: str, limit: int = 50) -> str:
 
 def bibtex_bundle(cat: Catalog, paper_ids: list[str]) -> str:
     """BibTeX for the given papers; unverified records have no entry."""
-    entries = [derive.bibtex(pid, cat.papers[pid]) for pid in sorted(paper_ids) if not cat.papers[pid].unverified]
+    entries = [derive.paper_bibtex(cat, pid) for pid in sorted(paper_ids) if not cat.papers[pid].unverified]
     return "\n\n".join(entries) + ("\n" if entries else "")

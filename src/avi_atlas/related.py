@@ -11,7 +11,7 @@ POOL = 100  # candidates: the newest POOL papers of each shared task, dataset an
 
 
 def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
-    cache = cat.__dict__.setdefault("_related_pools", {})
+    cache = cat.memo("related_pools")
     key = (kind, ref)
     if key not in cache:
         members = cat.papers_by[kind].get(ref, [])
@@ -20,9 +20,9 @@ def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
 
 
 def _years(cat: Catalog) -> dict[str, int]:
-    years = cat.__dict__.get("_related_years")
-    if years is None:
-        years = cat.__dict__["_related_years"] = {pid: p.year or 0 for pid, p in cat.papers.items()}
+    years = cat.memo("related_years")
+    if not years:
+        years.update((pid, p.year or 0) for pid, p in cat.papers.items())
     return years
 
 

@@ -171,14 +171,14 @@ def _node_bib(cat: Catalog, nid: str) -> str:
 
 def _paper_later(cat: Catalog, pid: str) -> dict[str, Any]:
     """The costly part of a paper page's context, worked out when (and where) the page is rendered."""
-    return {"bibtex": derive.bibtex(pid, cat.papers[pid]), "results": derive.paper_results(cat, pid),
+    return {"bibtex": derive.paper_bibtex(cat, pid), "results": derive.paper_results(cat, pid),
             "related": related.related(cat, pid)}
 
 
 def _csv_file(cat: Catalog, name: str) -> str:
-    files = cat.__dict__.get("_csv_files")
-    if files is None:
-        files = cat.__dict__["_csv_files"] = export.csv_files(cat)
+    files = cat.memo("csv_files")
+    if not files:
+        files.update(export.csv_files(cat))
     return files[name]
 
 

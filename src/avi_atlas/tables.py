@@ -43,7 +43,7 @@ class Headline:
 
 def headline(cat: Catalog, pid: str) -> Headline | None:
     """Computed once per paper and catalog (a paper appears in many tables)."""
-    cache = cat.__dict__.setdefault("_headlines", {})
+    cache = cat.memo("headlines")
     if pid not in cache:
         cache[pid] = _headline(cat, pid)
     return cache[pid]
@@ -63,7 +63,7 @@ def _headline(cat: Catalog, pid: str) -> Headline | None:
 
 def comparison(cat: Catalog, paper_ids: list[str]) -> list[ComparisonRow]:
     """One row per paper; a paper's row is built once per catalog (it appears in many tables)."""
-    cache = cat.__dict__.setdefault("_comparison_rows", {})
+    cache = cat.memo("comparison_rows")
     rows = []
     for pid in paper_ids:
         row = cache.get(pid)
