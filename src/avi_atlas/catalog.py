@@ -18,15 +18,27 @@ TREES = ("tasks", "methods", "challenges")
 KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
 
 
-@dataclass(frozen=True)
 class Record:
-    """A checked record: its kind (folder), id (file name), model and source document."""
+    """A checked record: its kind (folder), id (file name), model and source document.
 
-    kind: str
-    id: str
-    file: str
-    model: Any
-    doc: Document
+    A record taken from the record cache carries its fields as plain data; its model is rebuilt
+    the first time something reads it (``validate`` reads few, ``build`` all)."""
+
+    __slots__ = ("kind", "id", "file", "doc", "_model", "_plain")
+
+    def __init__(self, kind: str, id: str, file: str, model: Any, doc: Document,
+                 plain: tuple[type, tuple] | None = None):
+        self.kind, self.id, self.file, self.doc = kind, id, file, doc
+        self._model, self._plain = model, plain
+
+    @property
+    def model(self) -> Any:
+        if self._plain is not None:
+            from .cache import rebuild
+
+            cls, data = self._plain
+            self._model, self._plain = rebuild(cls, data), None
+        return self._model
 
     def where(self, *loc: Any, key: bool = False) -> tuple[int, int]:
         return self.doc.where(tuple(loc), key=key)

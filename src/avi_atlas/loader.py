@@ -69,9 +69,9 @@ class LazyDocument(Document):
     """A document whose file was unchanged since it last checked clean (see cache.py): its data is
     not needed, and its positions are computed from the file only if an issue needs them."""
 
-    def __init__(self, file: str, path: Path):
+    def __init__(self, file: str, path: Path | str):
         super().__init__(file, None)
-        self._path: Path | None = path
+        self._path: Path | str | None = path
 
     def where(self, loc: Loc, key: bool = False) -> tuple[int, int]:
         if self._path is not None:
@@ -97,11 +97,12 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def load_file(path: Path, display: str | None = None) -> tuple[Document | None, list[Issue]]:
+def load_file(path: Path | str, display: str | None = None) -> tuple[Document | None, list[Issue]]:
     """Read and parse one YAML file. Returns the document, or ``None`` and the issues."""
     name = display or str(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read()
     except OSError as exc:
         return None, [Issue(name, 1, 1, "unreadable-file", f"cannot read file: {exc.strerror or exc}")]
     return load_bytes(raw, name)

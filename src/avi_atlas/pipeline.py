@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import config, freshness, rules
 from .catalog import KIND_ORDER, Catalog, Record
@@ -49,16 +48,16 @@ class Loaded:
     doc: Document
     sig: Signature | None = None
     clean: bool = True  # loaded without an issue
-    model: Any = None
+    plain: tuple | None = None  # its fields as the record cache kept them (see cache.py)
 
 
 #: what may stand at the top of a catalog folder besides the record folders
 ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
 
 
-def discover(root: Path, report: Report) -> list[tuple[str, Path, os.stat_result | None]]:
-    """Every record file as (kind, path, stat), sorted; stray files are reported."""
-    found: list[tuple[str, Path, os.stat_result | None]] = []
+def discover(root: Path, report: Report) -> list[tuple[str, str, os.stat_result | None]]:
+    """Every record file as (kind, path relative to ``root``, stat), sorted; stray files are reported."""
+    found: list[tuple[str, str, os.stat_result | None]] = []
     for entry in sorted(root.iterdir()):
         if entry.name not in ROOT_ENTRIES and not entry.name.startswith("."):
             close = did_you_mean(entry.name, sorted(ROOT_ENTRIES))
@@ -77,8 +76,8 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path, os.stat_result
         for entry in listing:
             if entry.name.startswith("."):
                 continue
-            path = folder / entry.name
             if not entry.name.endswith(".yaml") or not entry.is_file():
+                path = folder / entry.name
                 hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
                 report.add(Issue(_display(path), 0, 0, "unexpected-file",
                                  f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
@@ -87,7 +86,7 @@ def discover(root: Path, report: Report) -> list[tuple[str, Path, os.stat_result
                 stat = entry.stat()
             except OSError:
                 stat = None
-            found.append((kind, path, stat))
+            found.append((kind, f"{kind}/{entry.name}", stat))  # strings: no Path per file
     return found
 
 
@@ -99,31 +98,31 @@ def load(root: Path, report: Report, progress: Progress = Progress(),
         what = "is not a directory" if root.exists() else "does not exist"
         raise UsageError(f"catalog directory '{root}' {what}")
     tax_path = root / TAXONOMY_FILE
-    files: list[tuple[str, Path]] = []
+    files: list[tuple[str, str]] = []
     if tax_path.is_file():
-        files.append(("taxonomy", tax_path))
+        files.append(("taxonomy", TAXONOMY_FILE))
     else:
         report.add(Issue(_display(tax_path), 0, 0, "missing-taxonomy",
                          "the catalog has no taxonomy.yaml", hint="every catalog needs the task tree"))
     if (root / CORRECTIONS_FILE).is_file():
-        files.append(("corrections", root / CORRECTIONS_FILE))
+        files.append(("corrections", CORRECTIONS_FILE))
     loaded = []
     paths = [(kind, path, None) for kind, path in files] + discover(root, report)
     base = _display(root)  # every record's shown path starts with the catalog's
+    prefix = "" if base == "." else base.rstrip("/") + "/"
+    top = str(root)
     with progress.task("reading", len(paths)) as advance:
-        for kind, path, stat in paths:
-            display = os.path.join(base, path.relative_to(root).as_posix()) if base != "." else \
-                path.relative_to(root).as_posix()
+        for kind, rel, stat in paths:
+            display, path = prefix + rel, os.path.join(top, rel)
             sig = None
             if cache is not None:
                 try:
-                    sig = signature(stat or path.stat())
+                    sig = signature(stat or os.stat(path))
                 except OSError:
                     sig = None
                 fields = cache.get(display, sig, kind) if sig else None
                 if fields is not None:
-                    loaded.append(Loaded(kind, LazyDocument(display, path), sig,
-                                         model=rebuild(MODELS[kind], fields)))
+                    loaded.append(Loaded(kind, LazyDocument(display, path), sig, plain=(MODELS[kind], fields)))
                     advance()
                     continue
             doc, issues = load_file(path, display)
@@ -140,14 +139,18 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
     catalog = Catalog()
     for item in loaded:
         kind, doc = item.kind, item.doc
-        model = item.model
-        if model is None:
+        rid = os.path.basename(doc.file)[:-5]  # the file name without .yaml
+        if item.plain is not None:  # from the record cache: it checked clean when stored
+            if kind in KINDS:
+                catalog.add(Record(kind, rid, doc.file, None, doc, plain=item.plain))
+                continue
+            model = rebuild(*item.plain)
+        else:
             if doc.data is None:  # did not load; its issues are already reported
                 if kind in KINDS:
-                    catalog.broken[kind].add(Path(doc.file).stem)
+                    catalog.broken[kind].add(rid)
                 continue
-            if kind in KINDS and not is_id(Path(doc.file).stem):
-                rid = Path(doc.file).stem
+            if kind in KINDS and not is_id(rid):
                 report.add(Issue(doc.file, 1, 1, "invalid-id",
                                  f"file name '{rid}' is not a valid id: use lowercase letters, digits and "
                                  "single hyphens, at most 64 characters",
@@ -167,9 +170,9 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
             if model is not None:
                 catalog.corrections, catalog.corrections_doc = model.corrections, doc  # type: ignore[attr-defined]
         elif model is not None:
-            catalog.add(Record(kind, Path(doc.file).stem, doc.file, model, doc))
+            catalog.add(Record(kind, rid, doc.file, model, doc))
         else:
-            catalog.broken[kind].add(Path(doc.file).stem)
+            catalog.broken[kind].add(rid)
     return catalog
 
 
