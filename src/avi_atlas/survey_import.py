@@ -140,8 +140,18 @@ def read_venue_checks(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open(encoding="utf-8", newline="") as f:
-        return {r["record"]: f"{r['source']} ({r['note']})".strip() if r.get("note") else r["source"]
+        return {r["record"]: _evidence(r["source"], r.get("note") or "")
                 for r in csv.DictReader(f, delimiter="\t") if "venue" in r.get("fields", "")}
+
+
+def _evidence(source: str, note: str, limit: int = 500) -> str:
+    """'source (note)', the note shortened at a word so the whole fits a correction's evidence field."""
+    if not note:
+        return source[:limit]
+    room = limit - len(source) - 3
+    if len(note) > room:
+        note = note[: max(room - 1, 0)].rsplit(" ", 1)[0] + "…"
+    return f"{source} ({note})" if room > 20 else source[:limit]
 
 
 def correction_rows(row_no: int, row: dict[str, str], rid: str, rec: dict[str, Any], evidence: str,
@@ -151,6 +161,8 @@ def correction_rows(row_no: int, row: dict[str, str], rid: str, rec: dict[str, A
 
     def add(field_name: str, listed: Any, corrected: Any) -> None:
         source = venue_evidence if field_name == "venue" and venue_evidence else evidence
+        if source and len(source) > 500:  # the log's limit: keep the leading source, shorten the rest
+            source = source[:499].rsplit(" ", 1)[0] + "…"
         out.append({"record": rid, "field": field_name, "listed": listed, "corrected": corrected,
                     "list": LIST_NAME, "row": row_no, "evidence": source or None})
 
