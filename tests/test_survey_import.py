@@ -170,3 +170,15 @@ def test_a_placeholder_is_upgraded_when_its_row_is_checked(imported, catalog, tm
     assert rec["title"] == "Foley Magic: Sounds for Videos" and rec["authors"] == ["C D"]
     assert rec["tasks"] == ["video-to-audio"] and "unverified" not in rec
     assert ("foley-magic", "title") in {(c["record"], c["field"]) for c in outcome.corrections}
+
+
+def test_correction_evidence_is_plain_text_within_the_logs_limit():
+    from avi_atlas.survey_import import correction_rows
+
+    row = {"title": "T", "arxiv_id": "", "venue_badge": "arxiv", "list_date": "", "code_url": ""}
+    quoted = "owner/site:index.html@abc (page header: '<h1 class=\"venue\">ICLR 2026</h1>') " + "context " * 100
+    [fix] = correction_rows(7, row, "t", {"title": "T", "venue": "ICLR"}, "https://example.org", "verified",
+                            venue_evidence=quoted)
+    assert fix["field"] == "venue" and fix["corrected"] == "ICLR"
+    assert "<" not in fix["evidence"] and "ICLR 2026" in fix["evidence"]
+    assert len(fix["evidence"]) <= 500 and fix["evidence"].startswith("owner/site:index.html@abc")

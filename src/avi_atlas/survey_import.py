@@ -161,6 +161,8 @@ def correction_rows(row_no: int, row: dict[str, str], rid: str, rec: dict[str, A
 
     def add(field_name: str, listed: Any, corrected: Any) -> None:
         source = venue_evidence if field_name == "venue" and venue_evidence else evidence
+        if source and "<" in source:  # evidence quoting a page's HTML: the log holds plain text only
+            source = " ".join(re.sub(r"<[^<>]*>", " ", source).split())
         if source and len(source) > 500:  # the log's limit: keep the leading source, shorten the rest
             source = source[:499].rsplit(" ", 1)[0] + "…"
         out.append({"record": rid, "field": field_name, "listed": listed, "corrected": corrected,
