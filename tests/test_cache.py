@@ -12,7 +12,7 @@ from avi_atlas import pipeline
 from avi_atlas.cache import RecordCache, dump, rebuild
 from avi_atlas.models import Benchmark
 
-from .conftest import write
+from .conftest import FIXTURE_CATALOG as FIXTURE, write
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_warm_run_reports_exactly_what_a_cold_run_reports(catalog: Path, cache_d
     write(catalog / "papers/bad.yaml", "title: Bad\nyear: soon\n")
     cold = issues(pipeline.validate(catalog)[1])
     first = issues(pipeline.validate(catalog, use_cache=True)[1])
-    assert RecordCache(catalog).entries, "clean files are stored"
+    assert RecordCache(catalog).index, "clean files are stored"
     warm_cat, warm = pipeline.validate(catalog, use_cache=True)
     assert cold == first == issues(warm)
     assert any("duplicate-title" in line and ":1:8:" in line for line in cold)
@@ -66,7 +66,7 @@ def test_a_deleted_file_leaves_the_cache(catalog: Path, cache_dir: Path):
     (catalog / "papers/seg-net.yaml").unlink()
     cat, _ = pipeline.validate(catalog, use_cache=True)
     assert "seg-net" not in cat.papers
-    assert not any(f.endswith("seg-net.yaml") for f in RecordCache(catalog).entries)
+    assert not any(f.endswith("seg-net.yaml") for f in RecordCache(catalog).index)
 
 
 def test_a_planted_pickle_is_never_executed(catalog: Path, cache_dir: Path):
@@ -79,6 +79,11 @@ def test_a_planted_pickle_is_never_executed(catalog: Path, cache_dir: Path):
 
     path.write_bytes(pickle.dumps({"code": "x", "entries": Boom()}))
     assert pipeline.validate(catalog, use_cache=True)[1].ok
+    code = RecordCache(catalog).code  # the index and every shard, with the right code digest this time
+    for stored in cache_dir.glob("records-*.pickle"):
+        stored.write_bytes(pickle.dumps({"code": code, "index": Boom(), "entries": Boom()}))
+    cat, report = pipeline.validate(catalog, use_cache=True)
+    assert report.ok and cat.papers["seg-net"].title
     assert not (cache_dir / "pwned").exists()
 
 
@@ -136,3 +141,45 @@ def test_workers_only_for_large_sites_and_never_beside_threads(monkeypatch):
     assert render.jobs_for(5000) == (4 if sys.platform.startswith("linux") else 1)
     monkeypatch.setattr(threading, "active_count", lambda: 2)  # like `serve`, which builds beside its server
     assert render.jobs_for(5000) == 1
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# Each step changes the catalog so that the rules' verdict on an UNCHANGED file changes too: the
+# record cache must notice (rule context, or the state of a record it refers to), never reuse.
+CROSS_RECORD_STEPS = [
+    ("delete the dataset a paper and a benchmark use", lambda c: (c / "datasets/clips-100.yaml").unlink()),
+    ("bring it back", lambda c: write(c / "datasets/clips-100.yaml", (FIXTURE / "datasets/clips-100.yaml").read_text())),
+    ("break the paper a result names", lambda c: write(c / "papers/sound-maker.yaml", "title: [unclosed\n")),
+    ("delete that paper", lambda c: (c / "papers/sound-maker.yaml").unlink()),
+    ("bring it back", lambda c: write(c / "papers/sound-maker.yaml", (FIXTURE / "papers/sound-maker.yaml").read_text())),
+    ("a new paper takes an existing arXiv id",
+     lambda c: write(c / "papers/aaa-copy.yaml", "title: Another\narxiv: '2403.00001'\ntasks: [video-to-audio]\n")),
+    ("and goes away", lambda c: (c / "papers/aaa-copy.yaml").unlink()),
+    ("a metric's range shrinks below a result", lambda c: _edit(c / "metrics/acc.yaml", "range: [0, 100]", "range: [0, 50]")),
+    ("the metric disappears", lambda c: (c / "metrics/acc.yaml").unlink()),
+    ("a task leaves the taxonomy", lambda c: _edit(c / "taxonomy.yaml", "id: av-synchronization", "id: av-sync")),
+]
+
+
+def test_reused_rule_verdicts_always_match_a_cold_run(catalog: Path, cache_dir: Path):
+    pipeline.validate(catalog, use_cache=True)
+    for what, change in CROSS_RECORD_STEPS:
+        change(catalog)
+        warm = issues(pipeline.validate(catalog, use_cache=True)[1])
+        assert warm == issues(pipeline.validate(catalog)[1]), what
+        assert warm == issues(pipeline.validate(catalog, use_cache=True)[1]), what + " (second warm run)"
+
+
+def test_an_unchanged_clean_record_is_not_even_rebuilt(catalog: Path, cache_dir: Path):
+    pipeline.validate(catalog, use_cache=True)
+    _edit(catalog / "papers/seg-net.yaml", "title:", "# edited\ntitle:")
+    cat, report = pipeline.validate(catalog, use_cache=True)
+    assert report.ok
+    untouched = cat.records["datasets"]["clips-100"]
+    assert untouched._make is not None, "its rules were not run again, so its model was never needed"
+    assert cat.datasets["clips-100"].name == "Clips-100"  # and it is there when something reads it

@@ -22,12 +22,13 @@ import os
 import pickle
 import sys
 import types
+import zlib
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, __version__ as pydantic_version
 
-FORMAT = 2
+FORMAT = 4
 Signature = tuple[int, int, int]
 
 
@@ -138,52 +139,132 @@ def rebuild(cls: type[BaseModel], data: tuple) -> BaseModel:
 
 # ---- the cache file -------------------------------------------------------------------------------
 
+SHARDS = 64  # record fields live in shards, so one changed record rewrites a 64th of them
+
+
+def _shard(file: str) -> int:
+    """Records spread over the shards by name; the taxonomy and the corrections log (read on every
+    run, and large) have a shard of their own."""
+    if os.path.basename(os.path.dirname(file)) not in ("papers", "datasets", "benchmarks", "metrics"):
+        return SHARDS
+    return zlib.crc32(file.encode()) % SHARDS
+
+
 class RecordCache:
-    """file (as displayed) → (signature, kind, fields) for records that were clean when stored."""
+    """Records that checked clean, kept between runs: an index (file → signature, kind) read on every
+    run, and the records' fields in shards read only when a model is needed.
+
+    It also keeps the verdict of the cross-record rules: the records they found nothing wrong with,
+    each with the records it refers to (rules.refs_of) and its duplicate keys, and the context they
+    ran in (``context``: taxonomy, metrics, year, and which ids existed or were broken). A record's
+    verdict is reused while its file, the context and the state of every record it refers to are
+    unchanged (see ``reusable``); anything else runs the rules again."""
 
     def __init__(self, catalog_root: Path, folder: Path | None = None):
         key = hashlib.sha256(str(catalog_root.resolve()).encode()).hexdigest()[:20]
-        self.path = (folder or cache_dir()) / f"records-{key}.pickle"
+        self.folder = folder or cache_dir()
+        self.path = self.folder / f"records-{key}.pickle"  # the index; shards sit beside it
         self.code = _code_digest()
-        self.entries: dict[str, tuple[Signature, str, tuple]] = {}
+        self.index: dict[str, tuple[Signature, str]] = {}
+        self.verdicts: dict[str, tuple[Signature, tuple, tuple | None]] = {}
+        self.context: tuple | None = None  # (rule context, {kind: (ids, broken ids)})
+        self.current: dict[str, Signature] = {}  # this run's files and signatures
+        self._shards: dict[int, dict[str, tuple[Signature, tuple]]] = {}
+        self._dirty: set[int] = set()
         self.changed = False
-        self._read()
+        stored = self._read(self.path)
+        if stored is not None and isinstance(stored.get("index"), dict):
+            self.index = stored["index"]
+            if isinstance(stored.get("verdicts"), dict) and isinstance(stored.get("context"), tuple):
+                self.verdicts, self.context = stored["verdicts"], stored["context"]
 
-    def _read(self) -> None:
+    def _shard_path(self, n: int) -> Path:
+        return self.path.with_name(f"{self.path.stem}.{n}.pickle")
+
+    def _read(self, path: Path) -> dict | None:
+        """A stored dict written by this very program, or None."""
         try:
-            with self.path.open("rb") as f:
+            with path.open("rb") as f:
                 stored = _PlainData(io.BytesIO(f.read())).load()
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            return
-        if isinstance(stored, dict) and stored.get("code") == self.code and isinstance(stored.get("entries"), dict):
-            self.entries = stored["entries"]
+            return None
+        return stored if isinstance(stored, dict) and stored.get("code") == self.code else None
 
-    def get(self, file: str, sig: Signature, kind: str) -> tuple | None:
-        entry = self.entries.get(file)
-        if entry is not None and entry[0] == sig and entry[1] == kind:
-            return entry[2]
-        return None
+    def _entries(self, n: int) -> dict[str, tuple[Signature, tuple]]:
+        if n not in self._shards:
+            stored = self._read(self._shard_path(n))
+            entries = stored.get("entries") if stored is not None else None
+            self._shards[n] = entries if isinstance(entries, dict) else {}
+        return self._shards[n]
+
+    # ---- records ----
+    def get(self, file: str, sig: Signature, kind: str) -> bool:
+        """Whether ``file`` is stored as it is now (same signature and kind), clean."""
+        self.current[file] = sig
+        return self.index.get(file) == (sig, kind)
+
+    def fields(self, file: str) -> tuple | None:
+        """The stored fields of ``file``, or None if its shard does not hold them as indexed."""
+        entry = self._entries(_shard(file)).get(file)
+        indexed = self.index.get(file)
+        return entry[1] if entry is not None and indexed is not None and entry[0] == indexed[0] else None
 
     def put(self, file: str, sig: Signature, kind: str, model: BaseModel) -> None:
-        self.entries[file] = (sig, kind, dump(model))
+        n = _shard(file)
+        self._entries(n)[file] = (sig, dump(model))
+        self.index[file] = (sig, kind)
+        self._dirty.add(n)
         self.changed = True
 
     def forget(self, file: str) -> None:
-        if self.entries.pop(file, None) is not None:
+        if self.index.pop(file, None) is not None:
+            n = _shard(file)
+            self._entries(n).pop(file, None)
+            self._dirty.add(n)
             self.changed = True
 
     def keep_only(self, files: set[str]) -> None:
-        for gone in set(self.entries) - files:
+        for gone in set(self.index) - files:
             self.forget(gone)
 
+    # ---- verdicts of the cross-record rules ----
+    def reusable(self, members: dict[str, tuple[set[str], set[str]]], context: tuple) -> dict[str, tuple | None]:
+        """file → duplicate keys, for each record whose clean verdict still holds: same file, same
+        context, and every record it refers to still present, absent or broken as it was."""
+        if self.context is None or self.context[0] != context:
+            return {}
+        before = self.context[1]
+        moved = set()
+        for kind, (ids, broken) in members.items():
+            old_ids, old_broken = before.get(kind, ((), ()))
+            moved |= {(kind, i) for i in ids.symmetric_difference(old_ids) | broken.symmetric_difference(old_broken)}
+        return {file: keys for file, (sig, refs, keys) in self.verdicts.items()
+                if self.current.get(file) == sig and not any(ref in moved for ref in refs)}
+
+    def remember(self, verdicts: dict[str, tuple[Signature, tuple, tuple | None]],
+                 members: dict[str, tuple[set[str], set[str]]], context: tuple) -> None:
+        snapshot = (context, {kind: (tuple(sorted(ids)), tuple(sorted(broken))) for kind, (ids, broken) in members.items()})
+        if verdicts != self.verdicts or snapshot != self.context:
+            self.verdicts, self.context, self.changed = verdicts, snapshot, True
+
     def save(self) -> None:
+        """Shards first, the index last: an index never names fields its shard does not hold as indexed
+        (and if a run is killed in between, ``fields`` notices the mismatch)."""
         if not self.changed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with tmp.open("wb") as f:
-                pickle.dump({"code": self.code, "entries": self.entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for n in sorted(self._dirty):
+                self._write(self._shard_path(n), {"code": self.code, "entries": self._shards[n]})
+            self._write(self.path, {"code": self.code, "index": self.index, "verdicts": self.verdicts,
+                                    "context": self.context})
+            self._dirty.clear()
+            self.changed = False
         except OSError:
             pass  # a read-only home or a full disk: run without a cache
+
+    def _write(self, path: Path, data: dict) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from .loader import Document
 from .models import Benchmark, Correction, Dataset, Metric, Node, Paper, Taxonomy
@@ -21,23 +21,20 @@ KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
 class Record:
     """A checked record: its kind (folder), id (file name), model and source document.
 
-    A record taken from the record cache carries its fields as plain data; its model is rebuilt
-    the first time something reads it (``validate`` reads few, ``build`` all)."""
+    A record from the record cache is made on first read (``make``): ``validate`` reads few models,
+    ``build`` all of them."""
 
-    __slots__ = ("kind", "id", "file", "doc", "_model", "_plain")
+    __slots__ = ("kind", "id", "file", "doc", "_model", "_make")
 
     def __init__(self, kind: str, id: str, file: str, model: Any, doc: Document,
-                 plain: tuple[type, tuple] | None = None):
+                 make: Callable[[], Any] | None = None):
         self.kind, self.id, self.file, self.doc = kind, id, file, doc
-        self._model, self._plain = model, plain
+        self._model, self._make = model, make
 
     @property
     def model(self) -> Any:
-        if self._plain is not None:
-            from .cache import rebuild
-
-            cls, data = self._plain
-            self._model, self._plain = rebuild(cls, data), None
+        if self._make is not None:
+            self._model, self._make = self._make(), None
         return self._model
 
     def where(self, *loc: Any, key: bool = False) -> tuple[int, int]:
@@ -55,6 +52,8 @@ class Catalog:
     corrections_doc: Document | None = None
     #: ids whose files exist but failed to load or check: references to them are not reported again
     broken: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KIND_ORDER})
+    #: file → duplicate keys of records whose rule verdict (no issue) the record cache still vouches for
+    reuse: dict[str, tuple] = field(default_factory=dict)
 
     def memo(self, name: str) -> dict:
         """A dict for derived values cached with this catalog (a new catalog starts empty)."""

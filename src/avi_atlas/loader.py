@@ -67,19 +67,19 @@ class Document:
 
 class LazyDocument(Document):
     """A document whose file was unchanged since it last checked clean (see cache.py): its data is
-    not needed, and its positions are computed from the file only if an issue needs them."""
+    not needed, and its positions are read from the file only when something asks for them."""
 
-    def __init__(self, file: str, path: Path | str):
-        super().__init__(file, None)
-        self._path: Path | str | None = path
+    def __init__(self, file: str, path: Path | str):  # no dicts made up front: most are never read
+        self.file, self.data, self._path = file, None, path
 
-    def where(self, loc: Loc, key: bool = False) -> tuple[int, int]:
-        if self._path is not None:
-            path, self._path = self._path, None
-            doc, _ = load_file(path, self.file)
-            if doc is not None:
-                self.positions, self.key_positions = doc.positions, doc.key_positions
-        return super().where(loc, key)
+    def __getattr__(self, name: str) -> Any:  # only for attributes not yet set
+        if name not in ("positions", "key_positions", "issues"):
+            raise AttributeError(name)
+        self.positions, self.key_positions, self.issues = {}, {}, []
+        doc, _ = load_file(self._path, self.file)
+        if doc is not None:
+            self.positions, self.key_positions = doc.positions, doc.key_positions
+        return self.__dict__[name]
 
 
 class _Refused(Exception):

@@ -7,9 +7,11 @@ derives page data, plans every page and writes the site atomically.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import config, freshness, rules
 from .catalog import KIND_ORDER, Catalog, Record
@@ -48,7 +50,7 @@ class Loaded:
     doc: Document
     sig: Signature | None = None
     clean: bool = True  # loaded without an issue
-    plain: tuple | None = None  # its fields as the record cache kept them (see cache.py)
+    cached: bool = False  # the record cache holds it as it is now, clean (see cache.py)
 
 
 #: what may stand at the top of a catalog folder besides the record folders
@@ -120,9 +122,8 @@ def load(root: Path, report: Report, progress: Progress = Progress(),
                     sig = signature(stat or os.stat(path))
                 except OSError:
                     sig = None
-                fields = cache.get(display, sig, kind) if sig else None
-                if fields is not None:
-                    loaded.append(Loaded(kind, LazyDocument(display, path), sig, plain=(MODELS[kind], fields)))
+                if sig and cache.get(display, sig, kind):
+                    loaded.append(Loaded(kind, LazyDocument(display, path), sig, cached=True))
                     advance()
                     continue
             doc, issues = load_file(path, display)
@@ -140,11 +141,12 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
     for item in loaded:
         kind, doc = item.kind, item.doc
         rid = os.path.basename(doc.file)[:-5]  # the file name without .yaml
-        if item.plain is not None:  # from the record cache: it checked clean when stored
+        if item.cached and cache is not None:  # it checked clean when stored: made when first read
+            make = functools.partial(_from_cache, cache, doc, kind)
             if kind in KINDS:
-                catalog.add(Record(kind, rid, doc.file, None, doc, plain=item.plain))
+                catalog.add(Record(kind, rid, doc.file, None, doc, make=make))
                 continue
-            model = rebuild(*item.plain)
+            model = make()
         else:
             if doc.data is None:  # did not load; its issues are already reported
                 if kind in KINDS:
@@ -176,6 +178,19 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
     return catalog
 
 
+def _from_cache(cache: RecordCache, doc: LazyDocument, kind: str) -> Any:
+    """The model of a file the record cache vouched for, from its stored fields (or, if a killed run
+    left them out of step with the index, from the file: it checked clean with this very code)."""
+    fields = cache.fields(doc.file)
+    if fields is not None:
+        return rebuild(MODELS[kind], fields)
+    again, issues = load_file(doc._path, doc.file)
+    model, more = check(again, MODELS[kind], LABELS[kind]) if again is not None else (None, [])
+    if model is None or issues or more:
+        raise RuntimeError(f"{doc.file}: the record cache is out of step; run with --no-cache")
+    return model
+
+
 def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
              progress: Progress = Progress(), use_cache: bool = False) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
@@ -187,10 +202,43 @@ def validate(root: Path, settings: config.Config | None = None, strict: bool = F
     cache = RecordCache(root) if use_cache else None
     loaded = load(root, report, progress, cache)
     catalog = check_all(loaded, report, cache)
-    if cache is not None:
+    if cache is None:
+        report.extend(rules.run(catalog))
+    else:  # the rules skip records whose clean verdict still holds (see RecordCache.reusable)
+        members = {kind: (set(catalog.records[kind]), catalog.broken[kind]) for kind in KIND_ORDER}
+        context = rule_context(loaded)
+        catalog.reuse = cache.reusable(members, context)
+        report.extend(rules.run(catalog))
+        cache.remember(_verdicts(catalog, report, cache), members, context)
+        catalog.reuse = {}
         cache.save()
-    report.extend(rules.run(catalog))
     return catalog, config.apply(report, settings or config.Config(), strict)
+
+
+def rule_context(loaded: list[Loaded]) -> tuple:
+    """What every rule verdict depends on, besides the records a record refers to: the year (future
+    years), the taxonomy (task ids, leaves), and the metrics (ids, ranges), by file signature."""
+    import datetime as dt
+
+    return (dt.date.today().year,
+            tuple((item.doc.file, item.sig) for item in loaded if item.kind in ("taxonomy", "metrics")))
+
+
+def _verdicts(catalog: Catalog, report: Report, cache: RecordCache) -> dict[str, tuple]:
+    """file → (signature, records it refers to, duplicate keys) for every record with no issue."""
+    flagged = {issue.file for issue in report.issues}
+    keys = catalog.memo("paper-keys")
+    out: dict[str, tuple] = {}
+    for kind in KIND_ORDER:
+        for rec in catalog.records[kind].values():
+            sig = cache.current.get(rec.file)
+            if sig is None or rec.file in flagged:
+                continue
+            if rec.file in catalog.reuse:
+                out[rec.file] = cache.verdicts[rec.file]
+            else:
+                out[rec.file] = (sig, rules.refs_of(kind, rec.model), keys.get(rec.file))
+    return out
 
 
 def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .catalog import TREES, Catalog, Record
 from .check import did_you_mean
@@ -29,6 +29,32 @@ def rule(fn: Rule) -> Rule:
 
 def run(catalog: Catalog) -> list[Issue]:
     return [issue for fn in RULES for issue in fn(catalog)]
+
+
+def _checked(cat: Catalog, kind: str) -> Iterable[Record]:
+    """The records of ``kind`` whose rules must run: all, but those whose verdict the record cache
+    still vouches for (``cat.reuse``: unchanged, clean last time, and nothing they refer to changed)."""
+    if not cat.reuse:
+        return cat.records[kind].values()
+    return [rec for rec in cat.records[kind].values() if rec.file not in cat.reuse]
+
+
+def refs_of(kind: str, model: Any) -> tuple[tuple[str, str], ...]:
+    """Every record (kind, id) that the rules look up for a record of ``kind``. A record's verdict is
+    reused only while each of these keeps its state (present, absent or broken), so a rule that
+    reads another record must name it here; taxonomy and metric changes re-run every rule."""
+    refs: list[tuple[str, str]] = []
+    if kind == "papers":
+        refs += [("datasets", d) for d in (*model.datasets, *model.training_data)]
+    elif kind == "benchmarks":
+        refs += [("datasets", s.dataset) for s in model.datasets]
+        refs += [("metrics", m) for m in model.metrics]
+        for row in model.results:
+            refs += [("papers", p) for p in (row.paper, row.source.paper) if p]
+            refs += [("metrics", m) for m in row.values]
+    if kind != "papers" and model.paper:
+        refs.append(("papers", model.paper))
+    return tuple(dict.fromkeys(refs))
 
 
 def _issue(rec: Record, loc: tuple, code: str, message: str, hint: str = "", key: bool = False) -> Issue:
@@ -112,7 +138,7 @@ def _dupes_in_list(rec: Record, field: str, values: list[str]) -> Iterator[Issue
 
 @rule
 def references(cat: Catalog) -> Iterator[Issue]:
-    for rec in cat.records["papers"].values():
+    for rec in _checked(cat, "papers"):
         p = rec.model
         for field, target in (("tasks", "tasks"), ("methods", "methods"), ("challenges", "challenges"),
                               ("datasets", "datasets"), ("training_data", "datasets")):
@@ -120,17 +146,17 @@ def references(cat: Catalog) -> Iterator[Issue]:
             yield from _dupes_in_list(rec, field, values)
             for i, v in enumerate(values):
                 yield from _ref_check(cat, rec, (field, i), v, target)
-    for rec in cat.records["datasets"].values():
+    for rec in _checked(cat, "datasets"):
         d = rec.model
         if d.paper:
             yield from _ref_check(cat, rec, ("paper",), d.paper, "papers")
         yield from _dupes_in_list(rec, "tasks", d.tasks)
         for i, t in enumerate(d.tasks):
             yield from _ref_check(cat, rec, ("tasks", i), t, "tasks")
-    for rec in cat.records["metrics"].values():
+    for rec in _checked(cat, "metrics"):
         if rec.model.paper:
             yield from _ref_check(cat, rec, ("paper",), rec.model.paper, "papers")
-    for rec in cat.records["benchmarks"].values():
+    for rec in _checked(cat, "benchmarks"):
         b = rec.model
         if b.paper:
             yield from _ref_check(cat, rec, ("paper",), b.paper, "papers")
@@ -149,25 +175,27 @@ def corrections(cat: Catalog) -> Iterator[Issue]:
         return
     rec = Record("corrections", "corrections", cat.corrections_doc.file, None, cat.corrections_doc)
     for i, c in enumerate(cat.corrections):
-        if c.record not in cat.papers and c.record not in cat.broken["papers"]:
+        if c.record not in cat.records["papers"] and c.record not in cat.broken["papers"]:
             yield _issue(rec, ("corrections", i, "record"), "unknown-paper",
-                         f"'{c.record}' is not a paper id in the catalog{did_you_mean(c.record, cat.papers)}")
+                         f"'{c.record}' is not a paper id in the catalog"
+                         f"{did_you_mean(c.record, cat.records['papers'])}")
 
 
 # ---- results ---------------------------------------------------------------
 @rule
 def results(cat: Catalog) -> Iterator[Issue]:
-    for rec in cat.records["benchmarks"].values():
+    papers = cat.records["papers"]
+    for rec in _checked(cat, "benchmarks"):
         b = rec.model
         declared = set(b.metrics)
         seen: dict[tuple, int] = {}
         for i, row in enumerate(b.results):
             if row.paper:
                 yield from _ref_check(cat, rec, ("results", i, "paper"), row.paper, "papers")
-            if row.source.paper and row.source.paper not in cat.papers and row.source.paper not in cat.broken["papers"]:
+            if row.source.paper and row.source.paper not in papers and row.source.paper not in cat.broken["papers"]:
                 yield _issue(rec, ("results", i, "source", "paper"), "unknown-source",
                              f"source paper '{row.source.paper}' is not in the catalog"
-                             f"{did_you_mean(row.source.paper, cat.papers)}",
+                             f"{did_you_mean(row.source.paper, papers)}",
                              hint="every number must name a catalog paper or an official leaderboard URL")
             for metric_id, value in row.values.items():
                 loc = ("results", i, "values", metric_id)
@@ -209,25 +237,33 @@ def title_keys(title: str) -> tuple[str, str]:
     return norm.replace(" ", ""), " ".join(sorted(set(norm.split())))
 
 
+def paper_keys(p: Any) -> tuple[str | None, str | None, str, str]:
+    """What two records of one work share: arXiv id, DOI, and the two title keys."""
+    return (p.arxiv, p.doi.lower() if p.doi else None, *title_keys(p.title))
+
+
 @rule
 def duplicates(cat: Catalog) -> Iterator[Issue]:
-    first: dict[tuple[str, str], str] = {}
-    for pid, rec in sorted(cat.records["papers"].items()):
-        p = rec.model
-        keys = [("arxiv", p.arxiv), ("doi", p.doi.lower() if p.doi else None)]
-        spaced, bag = title_keys(p.title)
-        keys += [("title", spaced), ("title-words", bag)]
+    """Across all papers, so it always runs; the record cache keeps each unchanged paper's keys."""
+    fields = ("arxiv", "doi", "title", "title-words")
+    first: tuple[dict[str, str], ...] = tuple({} for _ in fields)  # per key: its value → first paper
+    computed, reuse, papers = cat.memo("paper-keys"), cat.reuse, cat.records["papers"]
+    for pid in sorted(papers):
+        rec = papers[pid]
+        keys = reuse.get(rec.file)
+        if keys is None:
+            keys = computed[rec.file] = paper_keys(rec.model)
         reported_title = False
-        for field, key in keys:
+        for field, key, seen in zip(fields, keys, first):
             if not key:
                 continue
-            other = first.setdefault((field, key), pid)
+            other = seen.setdefault(key, pid)
             if other == pid:
                 continue
             other_file = cat.records["papers"][other].file
             if field in ("arxiv", "doi"):
                 yield _issue(rec, (field,), f"duplicate-{field}",
-                             f"{field} '{getattr(p, field)}' is also on '{other}' ({other_file})",
+                             f"{field} '{getattr(rec.model, field)}' is also on '{other}' ({other_file})",
                              hint="one work, one record: merge them, or fix the wrong id")
             elif not reported_title:
                 reported_title = True
@@ -244,7 +280,7 @@ VENUE_SPELLING = {"nips": "NeurIPS", "neurips": "NeurIPS", "acmmm": "ACM MM", "a
 
 @rule
 def venue_style(cat: Catalog) -> Iterator[Issue]:
-    for rec in cat.records["papers"].values():
+    for rec in _checked(cat, "papers"):
         venue = rec.model.venue
         if not venue:
             continue
@@ -262,8 +298,8 @@ _ARXIV_NEW = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 
 @rule
 def dates(cat: Catalog) -> Iterator[Issue]:
-    this_year = _dt.date.today().year
-    for rec in cat.records["papers"].values():
+    this_year = _dt.date.today().year  # part of the record cache's context (pipeline.rule_context)
+    for rec in _checked(cat, "papers"):
         p = rec.model
         if p.year and p.year > this_year + 1:
             yield _issue(rec, ("year",), "future-year", f"{p.year} is in the future")
@@ -281,7 +317,7 @@ def dates(cat: Catalog) -> Iterator[Issue]:
                              f"date {p.date} differs from the month of arXiv {p.arxiv} (20{m[1]}-{m[2]})",
                              hint="`date` is the month of arXiv v1 (the id's month, or the month before); check both")
     for kind in ("datasets",):
-        for rec in cat.records[kind].values():
+        for rec in _checked(cat, kind):
             y = rec.model.year
             if y and y > this_year + 1:
                 yield _issue(rec, ("year",), "future-year", f"{y} is in the future")

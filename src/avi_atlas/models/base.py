@@ -125,6 +125,6 @@ Year = Annotated[int, Field(ge=1900, le=2100)]
 class Model(BaseModel):
     """Base of every record: unknown fields are errors, values are checked."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
