@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
+from . import tracking
 from .loader import Document
 from .models import Benchmark, Correction, Dataset, Metric, Node, Paper, Taxonomy
 
@@ -24,21 +25,74 @@ class Record:
     A record from the record cache is made on first read (``make``): ``validate`` reads few models,
     ``build`` all of them."""
 
-    __slots__ = ("kind", "id", "file", "doc", "_model", "_make")
+    __slots__ = ("kind", "id", "file", "doc", "_model", "_make", "_traced")
 
     def __init__(self, kind: str, id: str, file: str, model: Any, doc: Document,
                  make: Callable[[], Any] | None = None):
         self.kind, self.id, self.file, self.doc = kind, id, file, doc
-        self._model, self._make = model, make
+        self._model, self._make, self._traced = model, make, None
 
     @property
     def model(self) -> Any:
         if self._make is not None:
             self._model, self._make = self._make(), None
+        if tracking.active():  # a page is rendering: hand out a model that notes the fields read
+            if self._traced is None:
+                self._traced = tracking.traced(self._model, self.kind, self.id)
+            return self._traced
         return self._model
 
     def where(self, *loc: Any, key: bool = False) -> tuple[int, int]:
         return self.doc.where(tuple(loc), key=key)
+
+
+class Models(Mapping):
+    """id → model for one kind of record, in id order. While a page renders (tracking.py), a
+    lookup hands out a model that notes each field read, and listing or counting the ids, or
+    looking up an id that is not there, is noted as well."""
+
+    def __init__(self, kind: str, records: dict[str, Record]):
+        self._kind, self._records, self._ids = kind, records, sorted(records)
+
+    def __getitem__(self, rid: str) -> Any:
+        rec = self._records.get(rid)
+        if rec is None:
+            tracking.read(("has", self._kind, rid))
+            raise KeyError(rid)
+        return rec.model
+
+    def get(self, rid: str, default: Any = None) -> Any:
+        rec = self._records.get(rid)
+        if rec is None:
+            tracking.read(("has", self._kind, rid))
+            return default
+        return rec.model
+
+    def __contains__(self, rid: object) -> bool:
+        tracking.read(("has", self._kind, rid))
+        return rid in self._records
+
+    def __iter__(self) -> Iterator[str]:
+        tracking.read(("ids", self._kind))
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        tracking.read(("ids", self._kind))
+        return len(self._ids)
+
+
+class derived:
+    """A property worked out once per catalog from many records (back-links); the deps of working
+    it out (tracking.py) count for every page that reads it."""
+
+    def __init__(self, compute: Callable[[Any], Any]):
+        self.compute, self.name = compute, compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, cat: Any, owner: type | None = None) -> Any:
+        if cat is None:
+            return self
+        return cat.cached("property", self.name, lambda: self.compute(cat))
 
 
 @dataclass
@@ -56,30 +110,49 @@ class Catalog:
     reuse: dict[str, tuple] = field(default_factory=dict)
 
     def memo(self, name: str) -> dict:
-        """A dict for derived values cached with this catalog (a new catalog starts empty)."""
+        """A plain dict kept with this catalog, for values no page reads (use ``cached`` for those)."""
         return self.__dict__.setdefault(f"_memo_{name}", {})
+
+    def cached(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, worked out once per catalog and ``key``. Its deps (see tracking.py) are
+        kept with it, and every page that uses the value depends on them."""
+        store = self.__dict__.setdefault(f"_cached_{name}", {})
+        entry = store.get(key)
+        if entry is None and tracking.suspended():  # for a page that reads everything: no deps needed
+            entry = store[key] = (compute(), None)
+        elif entry is None or (entry[1] is None and tracking.active()):  # (again, noting its deps)
+            with tracking.tracked() as deps:
+                value = compute()
+            entry = store[key] = (value, frozenset(deps))
+        elif entry[1] is not None:
+            tracking.read_all(entry[1])
+        return entry[0]
 
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:
         self.records[record.kind][record.id] = record
 
-    def models(self, kind: str) -> dict[str, Any]:
-        return {rid: rec.model for rid, rec in sorted(self.records[kind].items())}
+    def models(self, kind: str) -> Models:
+        """id → model of one kind, sorted by id (reads are tracked while a page renders)."""
+        found = self.__dict__.setdefault("_models", {})
+        if kind not in found:
+            found[kind] = Models(kind, self.records[kind])
+        return found[kind]
 
-    @cached_property
-    def papers(self) -> dict[str, Paper]:
+    @property
+    def papers(self) -> Mapping[str, Paper]:
         return self.models("papers")
 
-    @cached_property
-    def datasets(self) -> dict[str, Dataset]:
+    @property
+    def datasets(self) -> Mapping[str, Dataset]:
         return self.models("datasets")
 
-    @cached_property
-    def benchmarks(self) -> dict[str, Benchmark]:
+    @property
+    def benchmarks(self) -> Mapping[str, Benchmark]:
         return self.models("benchmarks")
 
-    @cached_property
-    def metrics(self) -> dict[str, Metric]:
+    @property
+    def metrics(self) -> Mapping[str, Metric]:
         return self.models("metrics")
 
     # ---- taxonomy ------------------------------------------------------
@@ -134,7 +207,7 @@ class Catalog:
         return chain[0] if chain else task_id
 
     # ---- back-links ----------------------------------------------------
-    @cached_property
+    @derived
     def papers_by(self) -> dict[str, dict[str, list[str]]]:
         """tasks/methods/challenges/datasets → id → paper ids (sorted)."""
         out: dict[str, dict[str, list[str]]] = {k: defaultdict(list) for k in (*TREES, "datasets")}
@@ -150,7 +223,7 @@ class Catalog:
         seen = dict.fromkeys(p for i in ids for p in self.papers_by[tree].get(i, []))
         return sorted(seen)
 
-    @cached_property
+    @derived
     def benchmarks_by(self) -> dict[str, dict[str, list[str]]]:
         out: dict[str, dict[str, list[str]]] = {k: defaultdict(list) for k in ("tasks", "datasets", "metrics", "papers")}
         for bid, bench in self.benchmarks.items():
@@ -164,7 +237,7 @@ class Catalog:
                 out["papers"][p].append(bid)
         return out
 
-    @cached_property
+    @derived
     def datasets_by_task(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
         for did, ds in self.datasets.items():
@@ -179,7 +252,7 @@ class Catalog:
             out[c.record].append(c)
         return out
 
-    @cached_property
+    @derived
     def introduced_by(self) -> dict[str, list[tuple[str, str]]]:
         """paper id → (kind, id) of datasets, benchmarks and metrics it introduces."""
         out: dict[str, list[tuple[str, str]]] = defaultdict(list)

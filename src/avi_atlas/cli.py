@@ -113,7 +113,8 @@ def build(
         raise typer.Exit(1)
     if report.issues:
         _print_report(report, Format.text)
-    _err(f"{out}/ is up to date (no input changed)" if report.up_to_date else f"built {out}/")
+    _err(f"{out}/ is up to date (no input changed)" if report.up_to_date
+         else f"built {out}/ ({report.rendered:,} pages rendered)")
 
 
 @app.command()

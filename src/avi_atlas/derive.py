@@ -74,10 +74,7 @@ def leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
 
     Computed once per catalog and benchmark (paper pages and tables ask again and again).
     """
-    cache = cat.memo("leaderboards")
-    if bench_id not in cache:
-        cache[bench_id] = _leaderboard(cat, bench_id)
-    return cache[bench_id]
+    return cat.cached("leaderboards", bench_id, lambda: _leaderboard(cat, bench_id))
 
 
 def _leaderboard(cat: Catalog, bench_id: str) -> Leaderboard:
@@ -160,10 +157,7 @@ def _bib_escape(text: str) -> str:
 
 def paper_bibtex(cat: Catalog, pid: str) -> str:
     """The BibTeX entry of a catalog paper, made once per catalog (pages and bundles share it)."""
-    cache = cat.memo("bibtex")
-    if pid not in cache:
-        cache[pid] = bibtex(pid, cat.papers[pid])
-    return cache[pid]
+    return cat.cached("bibtex", pid, lambda: bibtex(pid, cat.papers[pid]))
 
 
 def bibtex(pid: str, p: Paper) -> str:
@@ -220,6 +214,8 @@ def as_of(cat: Catalog) -> dt.date | None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    dates = [m.added for kind in ("papers", "datasets", "benchmarks", "metrics")
-             for m in cat.models(kind).values() if m.added]
-    return max(dates, default=None)
+    known = cat.memo("as_of")  # a build that knows every record's `added` already (incremental.snapshot)
+    if "newest" not in known:
+        known["newest"] = max((m.added for kind in ("papers", "datasets", "benchmarks", "metrics")
+                               for m in cat.models(kind).values() if m.added), default=None)
+    return known["newest"]

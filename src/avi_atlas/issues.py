@@ -95,6 +95,7 @@ class Report:
 
     issues: list[Issue] = field(default_factory=list)
     up_to_date: bool = False  # set by build() when the site was already built from these inputs
+    rendered: int = 0  # pages build() rendered (all of them, or only the stale ones of an update)
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)

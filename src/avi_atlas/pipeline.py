@@ -244,18 +244,21 @@ def _verdicts(catalog: Catalog, report: Report, cache: RecordCache) -> dict[str,
 def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "",
           settings: config.Config | None = None, strict: bool = False, progress: Progress = Progress(),
           use_cache: bool = False) -> Report:
-    """Validate, derive every page's data, render, index for search, and swap into ``out``.
+    """Validate, derive every page's data, render, index for search, and put the site in ``out``.
 
     Writes nothing when the catalog has errors. When no input changed since the site in
     ``out`` was built (see freshness.py), nothing is redone: those inputs validated then.
+    With ``use_cache``, a site built before is updated in place: only the pages whose facts
+    changed are rendered (incremental.py); otherwise the whole site is rendered and swapped in.
     """
-    from . import render  # templates, Markdown and Jinja load only when a site is built
+    from . import derive, incremental, render  # templates, Markdown and Jinja load only for a build
 
     options = {"base_url": base_url, "search": search, "repo_url": repo_url, "strict": strict,
                "severities": (settings or config.Config()).severities,
                # printed on pages (derive.as_of), so a different value must rebuild
                "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}
-    inputs = freshness.digest(root, render.templates_dir(), options) if root.is_dir() else ""
+    program = freshness.program_digest(render.templates_dir(), options)
+    inputs = freshness.digest(root, program) if root.is_dir() else ""
     render.recover(out.resolve())  # what a killed build left behind
     if inputs and freshness.up_to_date(out, inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
@@ -263,5 +266,28 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
-    render.write(pages, out, search=search, progress=progress, inputs=inputs)
+    previous = incremental.load(out) if use_cache else None
+    records = incremental.snapshot(catalog, previous) if use_cache else {}
+    digest = incremental.global_digest(program, root, derive.as_of(catalog))
+    build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
+    if (previous is not None and previous.digest == digest and freshness.recorded(out).get("build") == previous.build
+            and freshness.intact(out)):
+        paths = [page.path for page in pages]
+        stale = incremental.stale(previous, paths, incremental.changes(previous.records, records))
+        gone = set(previous.pages) - set(paths)
+        deps = render.update([page for page in pages if page.path in stale], gone, out, search=search,
+                             progress=progress, inputs=inputs, build=build_id)
+        for path in gone:
+            del previous.pages[path]
+        previous.build, previous.records = build_id, records
+        incremental.record_deps(previous, *deps)
+        incremental.save(out, previous)
+        report.rendered = len(stale)
+        return report
+    deps = render.write(pages, out, search=search, progress=progress, inputs=inputs, build=build_id)
+    if use_cache:
+        state = incremental.State(build_id, digest, records)
+        incremental.record_deps(state, *deps)
+        incremental.save(out, state)
+    report.rendered = len(pages)
     return report

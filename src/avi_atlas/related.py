@@ -11,19 +11,11 @@ POOL = 100  # candidates: the newest POOL papers of each shared task, dataset an
 
 
 def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
-    cache = cat.memo("related_pools")
-    key = (kind, ref)
-    if key not in cache:
+    def newest() -> list[str]:
         members = cat.papers_by[kind].get(ref, [])
-        cache[key] = sorted(members, key=lambda o: (-(cat.papers[o].year or 0), o))[:POOL]
-    return cache[key]
+        return sorted(members, key=lambda o: (-(cat.papers[o].year or 0), o))[:POOL]
 
-
-def _years(cat: Catalog) -> dict[str, int]:
-    years = cat.memo("related_years")
-    if not years:
-        years.update((pid, p.year or 0) for pid, p in cat.papers.items())
-    return years
+    return cat.cached("related_pools", (kind, ref), newest)
 
 
 def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]]]:
@@ -44,8 +36,9 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
     # only candidates scoring at least the limit-th best score can make the list: rank just those
     ranked = sorted(scores.values(), reverse=True)
     floor = ranked[limit - 1] if len(ranked) >= limit else 0
-    year = _years(cat)
-    top = sorted((o for o, s in scores.items() if s >= floor), key=lambda o: (-scores[o], -year[o], o))[:limit]
+    papers = cat.papers
+    top = sorted((o for o, s in scores.items() if s >= floor),
+                 key=lambda o: (-scores[o], -(papers[o].year or 0), o))[:limit]
     out = []
     for other in top:
         theirs = cat.papers[other]

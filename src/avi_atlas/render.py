@@ -7,6 +7,7 @@ is used only where an absolute URL is required (the canonical link).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import charts, derive, export, freshness, related, tables
+from . import charts, derive, export, freshness, related, tables, tracking
 from .catalog import TREES, Catalog
 from .links import Links
 from .models.base import is_url
@@ -46,9 +47,10 @@ class Page:
     path: str  # e.g. "papers/mmaudio/index.html"
     template: str = ""
     context: dict[str, Any] = field(default_factory=dict)
-    title: str = ""
+    title: str | Callable[[], str] = ""
     content: str | Callable[[], str] | None = None
     later: Callable[[], dict[str, Any]] | None = None
+    whole: bool = False  # shows the whole catalog (data files): depends on every record
 
 
 def templates_dir() -> Path:
@@ -106,46 +108,28 @@ def url_for(kind: str, rid: str | None = None) -> str:
 
 # ---- planning ----------------------------------------------------------------
 def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
-    """Every page and data file of the site with its context. Two outputs never share a path."""
-    trees = _tree_view(cat)
-    pages: list[Page] = [Page("index.html", "home.html", _home_context(cat, trees), "Home")]
+    """Every page and data file of the site. Two outputs never share a path.
+
+    Planning reads only which records exist: what a page shows is worked out when it renders
+    (``later``, ``content``, a callable ``title``), so that its reads are noted as its deps
+    (tracking.py) and a rebuild can render just the pages whose deps changed."""
+    pages: list[Page] = [Page("index.html", "home.html", {}, "Home", later=partial(_home_context, cat))]
     for tree in TREES:
-        pages.append(Page(f"{tree}/index.html", "tree_index.html", {"tree": tree, "view": trees[tree]},
-                          TREE_LABELS[tree]))
+        pages.append(Page(f"{tree}/index.html", "tree_index.html", {"tree": tree}, TREE_LABELS[tree],
+                          later=partial(_tree_index_context, cat, tree)))
         for node_id, node in cat.nodes[tree].items():
             pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", {},
                               node.name, later=partial(_node_context, cat, tree, node_id)))
             if tree == "tasks":
                 pages.append(Page(f"tasks/{node_id}/{node_id}.bib", content=partial(_node_bib, cat, node_id)))
-    order = {
-        "papers": sorted(cat.papers, key=lambda p: (-(cat.papers[p].year or 0), cat.papers[p].title.casefold())),
-        "datasets": sorted(cat.datasets, key=lambda d: cat.datasets[d].name.casefold()),
-        "benchmarks": sorted(cat.benchmarks, key=lambda b: cat.benchmarks[b].name.casefold()),
-        "metrics": sorted(cat.metrics, key=lambda x: cat.metrics[x].name.casefold()),
-    }
     for kind, label in KIND_LABELS.items():
-        ctx = {"kind": kind, "ids": order[kind]}
-        if kind == "papers":
-            ctx["rows"] = tables.comparison(cat, order["papers"])
-            ctx["facets"] = tables.facets(ctx["rows"])
-        pages.append(Page(f"{kind}/index.html", f"{kind}_index.html", ctx, label))
-    for pid, paper in cat.papers.items():
-        pages.append(Page(f"papers/{pid}/index.html", "paper.html", {
-            "id": pid, "paper": paper, "record": cat.records["papers"][pid],
-        }, paper.title, later=partial(_paper_later, cat, pid)))
-    for did, ds in cat.datasets.items():
-        users = sorted(cat.papers_by["datasets"].get(did, []), key=lambda p: (-(cat.papers[p].year or 0), p))
-        pages.append(Page(f"datasets/{did}/index.html", "dataset.html", {
-            "id": did, "dataset": ds, "record": cat.records["datasets"][did],
-            "rows": tables.comparison(cat, users)}, ds.name))
-    for bid, bench in cat.benchmarks.items():
-        pages.append(Page(f"benchmarks/{bid}/index.html", "benchmark.html", {
-            "id": bid, "bench": bench, "board": derive.leaderboard(cat, bid),
-            "record": cat.records["benchmarks"][bid],
-        }, bench.name, later=partial(lambda c, b: {"charts": _sota_charts(c, b)}, cat, bid)))
-    for mid, metric in cat.metrics.items():
-        pages.append(Page(f"metrics/{mid}/index.html", "metric.html",
-                          {"id": mid, "metric": metric, "record": cat.records["metrics"][mid]}, metric.name))
+        pages.append(Page(f"{kind}/index.html", f"{kind}_index.html", {"kind": kind}, label,
+                          later=partial(_index_context, cat, kind)))
+    for kind, template in (("papers", "paper.html"), ("datasets", "dataset.html"),
+                           ("benchmarks", "benchmark.html"), ("metrics", "metric.html")):
+        for rid in sorted(cat.records[kind]):
+            pages.append(Page(f"{kind}/{rid}/index.html", template, {"id": rid},
+                              partial(_record_title, cat, kind, rid), later=partial(LATER[kind], cat, rid)))
     pages.append(Page("search/index.html", "search.html", {}, "Search"))
     pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
     pages += _data_files(cat, base_url)
@@ -161,6 +145,45 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     return pages
 
 
+def _record_title(cat: Catalog, kind: str, rid: str) -> str:
+    model = cat.models(kind)[rid]
+    return model.title if kind == "papers" else model.name
+
+
+def _index_context(cat: Catalog, kind: str) -> dict[str, Any]:
+    models = cat.models(kind)
+    if kind == "papers":
+        ids = sorted(models, key=lambda p: (-(models[p].year or 0), models[p].title.casefold()))
+        rows = tables.comparison(cat, ids)
+        return {"ids": ids, "rows": rows, "facets": tables.facets(rows)}
+    return {"ids": sorted(models, key=lambda r: models[r].name.casefold())}
+
+
+def _paper_context(cat: Catalog, pid: str) -> dict[str, Any]:
+    return {"paper": cat.papers[pid], "record": cat.records["papers"][pid],
+            "bibtex": derive.paper_bibtex(cat, pid), "results": derive.paper_results(cat, pid),
+            "related": related.related(cat, pid)}
+
+
+def _dataset_context(cat: Catalog, did: str) -> dict[str, Any]:
+    users = sorted(cat.papers_by["datasets"].get(did, []), key=lambda p: (-(cat.papers[p].year or 0), p))
+    return {"dataset": cat.datasets[did], "record": cat.records["datasets"][did],
+            "rows": tables.comparison(cat, users)}
+
+
+def _benchmark_context(cat: Catalog, bid: str) -> dict[str, Any]:
+    return {"bench": cat.benchmarks[bid], "board": derive.leaderboard(cat, bid),
+            "record": cat.records["benchmarks"][bid], "charts": _sota_charts(cat, bid)}
+
+
+def _metric_context(cat: Catalog, mid: str) -> dict[str, Any]:
+    return {"metric": cat.metrics[mid], "record": cat.records["metrics"][mid]}
+
+
+LATER = {"papers": _paper_context, "datasets": _dataset_context, "benchmarks": _benchmark_context,
+         "metrics": _metric_context}
+
+
 HEAVY_TEMPLATES = {"node.html", "papers_index.html", "home.html", "tree_index.html"}
 
 
@@ -169,24 +192,15 @@ def _node_bib(cat: Catalog, nid: str) -> str:
     return export.bibtex_bundle(cat, papers)
 
 
-def _paper_later(cat: Catalog, pid: str) -> dict[str, Any]:
-    """The costly part of a paper page's context, worked out when (and where) the page is rendered."""
-    return {"bibtex": derive.paper_bibtex(cat, pid), "results": derive.paper_results(cat, pid),
-            "related": related.related(cat, pid)}
-
-
 def _csv_file(cat: Catalog, name: str) -> str:
-    files = cat.memo("csv_files")
-    if not files:
-        files.update(export.csv_files(cat))
-    return files[name]
+    return cat.cached("csv_files", None, lambda: export.csv_files(cat))[name]
 
 
 def _data_files(cat: Catalog, base_url: str) -> list[Page]:
-    files = [Page("data/catalog.json", content=partial(export.catalog_json, cat)),
-             Page("data/catalog.bib", content=partial(export.bibtex_bundle, cat, list(cat.papers))),
-             Page("feed.xml", content=partial(export.atom_feed, cat, base_url))]
-    files += [Page(f"data/{name}", content=partial(_csv_file, cat, name)) for name in export.CSV_FILES]
+    files = [Page("data/catalog.json", content=partial(export.catalog_json, cat), whole=True),
+             Page("data/catalog.bib", content=partial(export.bibtex_bundle, cat, list(cat.papers)), whole=True),
+             Page("feed.xml", content=partial(export.atom_feed, cat, base_url), whole=True)]
+    files += [Page(f"data/{name}", content=partial(_csv_file, cat, name), whole=True) for name in export.CSV_FILES]
     files += [Page(f"data/schema/{name}", content=text) for name, text in export.json_schemas().items()]
     files.append(Page("data/index.html", "data.html", {"files": [f.path[5:] for f in files if f.path.startswith("data/")]},
                       "Data and exports"))
@@ -194,7 +208,15 @@ def _data_files(cat: Catalog, base_url: str) -> list[Page]:
 
 
 def _tree_view(cat: Catalog) -> dict[str, list[dict]]:
-    """Each tree as nested dicts {id, node, counts, children} from its roots down."""
+    """Each tree as nested dicts {id, node, counts, children} from its roots down (made once)."""
+    return cat.cached("tree_view", None, partial(_make_tree_view, cat))
+
+
+def _tree_index_context(cat: Catalog, tree: str) -> dict[str, Any]:
+    return {"view": _tree_view(cat)[tree]}
+
+
+def _make_tree_view(cat: Catalog) -> dict[str, list[dict]]:
 
     def view(tree: str, nid: str) -> dict:
         return {
@@ -207,7 +229,8 @@ def _tree_view(cat: Catalog) -> dict[str, list[dict]]:
     return {tree: [view(tree, r) for r in cat.roots(tree)] for tree in TREES}
 
 
-def _home_context(cat: Catalog, trees: dict) -> dict[str, Any]:
+def _home_context(cat: Catalog) -> dict[str, Any]:
+    trees = _tree_view(cat)
     pillars = cat.roots("tasks")
     by_pillar = {p: cat.papers_under("tasks", p) for p in pillars}
     years = sorted({cat.papers[i].year for ids in by_pillar.values() for i in ids if cat.papers[i].year})
@@ -285,12 +308,16 @@ class _Renderer:
         cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
         self.row_template = self.env.get_template("_compare_row.html")
-        self.rows: dict[tuple[str, str], Markup] = {}
+        self.rows: dict[tuple[str, str], tuple[Markup, frozenset]] = {}
 
-    def render(self, page: Page) -> str:
-        out: dict[str, str] = {}
-        _render_one(page, self.env, self.row_template, self.rows, out)
-        return out[page.path]
+    def render(self, page: Page) -> tuple[str, frozenset]:
+        """The page's text, and what it read (its deps, tracking.py)."""
+        if page.whole:
+            with tracking.everything():
+                return _render_one(page, self.env, self.row_template, self.rows), frozenset((tracking.EVERYTHING,))
+        with tracking.tracked(compact=tracking.LIMIT) as deps:
+            text = _render_one(page, self.env, self.row_template, self.rows)
+        return text, frozenset(deps)
 
 
 #: below this many pages one process renders them all; above, worker processes share the work
@@ -315,48 +342,67 @@ def _write_page(root: Path, rel_path: str, text: str) -> None:
     target.write_text(text, encoding="utf-8")
 
 
-def _render_chunk(start: int) -> int:
-    """In a worker: render pages[start:start+CHUNK] and write them into the temporary site."""
-    global _WORKER
+_INTERNER = None  # a worker's dep table (incremental.Interner)
+
+
+def _render_chunk(start: int) -> tuple[int, list[tuple], list[tuple[str, bytes]]]:
+    """In a worker: render pages[start:start+CHUNK] into the temporary site. Returns the worker's
+    pid, the deps it met for the first time, and each page's deps as indices into its table."""
+    global _WORKER, _INTERNER
     assert _WORK is not None
     pages, folder, root = _WORK
     if _WORKER is None:
-        _WORKER = _Renderer(pages, folder)
-    chunk = pages[start:start + CHUNK]
-    for page in chunk:
-        _write_page(root, page.path, _WORKER.render(page))
-    return len(chunk)
+        from .incremental import Interner
+
+        _WORKER, _INTERNER = _Renderer(pages, folder), Interner()
+    done = []
+    for page in pages[start:start + CHUNK]:
+        text, deps = _WORKER.render(page)
+        _write_page(root, page.path, text)
+        done.append((page.path, _INTERNER.ids(deps)))
+    return os.getpid(), _INTERNER.new(), done
 
 
 def render_into(root: Path, pages: list[Page], folder: Path | None = None, progress: Progress = Progress(),
-                jobs: int | None = None) -> None:
-    """Render every page and write it under ``root``, in worker processes when that pays.
-    Raises BuildError on a template error (in any worker)."""
+                jobs: int | None = None) -> tuple[list[list[tuple]], dict[str, tuple[int, bytes]]]:
+    """Render every page and write it under ``root``, in worker processes when that pays. Returns
+    the pages' deps (tracking.py), interned: one table of deps per process, and per page its table
+    and the indices into it (incremental.State). Raises BuildError on a template error (in any worker)."""
+    from .incremental import Interner
+
     jobs = jobs_for(len(pages)) if jobs is None else jobs
     with progress.task("rendering", len(pages)) as advance:
         if jobs <= 1:
-            renderer = _Renderer(pages, folder)
+            renderer, interner, deps = _Renderer(pages, folder), Interner(), {}
             for page in pages:
-                _write_page(root, page.path, renderer.render(page))
+                text, page_deps = renderer.render(page)
+                deps[page.path] = (0, interner.ids(page_deps))
+                _write_page(root, page.path, text)
                 advance()
-            return
+            return [interner.table], deps
         import multiprocessing
 
         global _WORK
         _WORK = (pages, folder, root)
+        tables: dict[int, list[tuple]] = {}
+        raw: dict[str, tuple[int, bytes]] = {}
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for done in pool.imap_unordered(_render_chunk, range(0, len(pages), CHUNK)):
-                    advance(done)
+                for pid, new, done in pool.imap_unordered(_render_chunk, range(0, len(pages), CHUNK)):
+                    tables.setdefault(pid, []).extend(new)
+                    for path, ids in done:
+                        raw[path] = (pid, ids)
+                    advance(len(done))
         finally:
             _WORK = None
+    number = {pid: i for i, pid in enumerate(tables)}
+    return list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}
 
 
 def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,
-                rows: dict[tuple[str, str], Markup], out: dict[str, str]) -> None:
+                rows: dict[tuple[str, str], tuple[Markup, frozenset]]) -> str:
     if page.content is not None:
-        out[page.path] = page.content() if callable(page.content) else page.content
-        return
+        return page.content() if callable(page.content) else page.content
     if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
         root = page.context["base_url"].rstrip("/") + "/"
     else:
@@ -369,21 +415,26 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
         # a paper's row reads the same wherever its links start from the same depth: render it once
         key = (row.id, _root)
         if key not in rows:
-            rows[key] = Markup(row_template.render(r=row, cat=page.context["cat"], rel=_rel, url_for=url_for))
-        return rows[key]
+            with tracking.tracked() as deps:
+                html = Markup(row_template.render(r=row, cat=page.context["cat"], rel=_rel, url_for=url_for))
+            rows[key] = (html, frozenset(deps))
+        else:
+            tracking.read_all(rows[key][1])
+        return rows[key][0]
 
     try:
         template = env.get_template(page.template)
         context = page.context | page.later() if page.later else page.context
-        out[page.path] = template.render(page=page, rel=rel, url_for=url_for, root=root or "./",
-                                         compare_row=compare_row, L=Links(page.context["cat"], rel),
-                                         **context)
+        if callable(page.title):
+            page.title = page.title()
+        return template.render(page=page, rel=rel, url_for=url_for, root=root or "./",
+                               compare_row=compare_row, L=Links(page.context["cat"], rel), **context)
     except jinja2.TemplateError as exc:
         raise BuildError(f"template {page.template} failed for {page.path}: {exc}") from exc
 
 
 def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False,
-          progress: Progress = Progress(), inputs: str = "") -> None:
+          progress: Progress = Progress(), inputs: str = "", build: str = "") -> tuple:
     """Render every page into a fresh folder (in worker processes on a large site), then swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
@@ -400,7 +451,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     old_umask = os.umask(0o022)  # everything is created world-readable (files 0644, folders 0755)
     try:
-        render_into(tmp, pages, folder, progress)
+        deps = render_into(tmp, pages, folder, progress)
         static = folder / "static"
         if static.is_dir():
             shutil.copytree(static, tmp / "static")
@@ -408,7 +459,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
             index_search(tmp)
         (tmp / MARKER).write_text("built by avi-atlas; this folder is replaced on every build\n")
         if inputs:
-            (tmp / freshness.MANIFEST).write_text(freshness.manifest(tmp, inputs))
+            (tmp / freshness.MANIFEST).write_text(freshness.manifest(tmp, inputs, build))
         os.chmod(tmp, 0o755)  # mkdtemp made it private
         if (tmp / "static").is_dir():  # copied with the modes of the checkout
             _world_readable(tmp / "static")
@@ -418,17 +469,104 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
         raise
     finally:
         os.umask(old_umask)
+    return deps
 
 
-def index_search(site: Path) -> None:
-    """Build the Pagefind index (site/pagefind/) over the pages' ``data-pagefind-body``."""
+def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = None, search: bool = False,
+           progress: Progress = Progress(), inputs: str = "", build: str = "") -> tuple:
+    """Render ``pages`` (the stale ones, see incremental.py) and put them into the existing site,
+    deleting the pages in ``gone``. The pages are staged beside the site, then moved in under a
+    journal: a build killed before the journal is written leaves the previous site untouched; one
+    killed after it is finished by the next run (``recover``). Returns the pages' deps."""
+    folder = folder or templates_dir()
+    out = out.resolve()
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.stage-{os.getpid()}-", dir=out.parent))
+    old_umask = os.umask(0o022)
+    try:
+        deps = render_into(stage, pages, folder, progress)
+        sizes = freshness.recorded_sizes(out)
+        for page in pages:
+            sizes[page.path] = (stage / page.path).stat().st_size
+        for path in gone:
+            sizes.pop(path, None)
+        if search:  # Pagefind reads the whole site: index it as it will be, into the stage
+            index_search(stage, pages=out, moved=[p.path for p in pages], gone=gone)
+            sizes = {k: v for k, v in sizes.items() if not k.startswith("pagefind/")}
+            sizes.update(freshness.sizes_under(stage / "pagefind", "pagefind/"))
+        (stage / freshness.MANIFEST).write_text(json.dumps(
+            {"inputs": inputs, "build": build, "files": sizes}, sort_keys=True, indent=0))
+        moves = [p.path for p in pages] + ([JOURNAL_TREE + "pagefind"] if search else []) + [freshness.MANIFEST]
+        journal = out.parent / f".{out.name}.journal-{os.getpid()}"
+        tmp = journal.with_name(journal.name + ".tmp")
+        tmp.write_text(json.dumps({"stage": stage.name, "moves": moves, "deletes": sorted(gone)}))
+        os.replace(tmp, journal)  # the commit point: from here on the new site is what counts
+        _roll_forward(out, stage, json.loads(journal.read_text()))
+        os.unlink(journal)
+    except BaseException:
+        if not (out.parent / f".{out.name}.journal-{os.getpid()}").exists():  # not committed
+            shutil.rmtree(stage, ignore_errors=True)
+        raise  # committed: the next build's recover() finishes the move from the stage
+    finally:
+        os.umask(old_umask)
+    shutil.rmtree(stage, ignore_errors=True)
+    return deps
+
+
+JOURNAL_TREE = "tree:"  # a journal move of a whole folder (the search index), swapped in one rename
+
+
+def _roll_forward(out: Path, stage: Path, journal: dict) -> None:
+    """Move the staged files into the site and delete the gone ones. Safe to run again."""
+    for rel in journal["moves"]:
+        if rel.startswith(JOURNAL_TREE):
+            rel = rel[len(JOURNAL_TREE):]
+            if (stage / rel).is_dir():
+                if (out / rel).exists() and _exchange(stage / rel, out / rel):
+                    continue
+                shutil.rmtree(out / rel, ignore_errors=True)
+                os.replace(stage / rel, out / rel)
+            continue
+        source = stage / rel
+        if source.is_file():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, out / rel)
+    for rel in journal["deletes"]:
+        target = out / rel
+        target.unlink(missing_ok=True)
+        parent = target.parent
+        while parent != out and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+
+def index_search(site: Path, pages: Path | None = None, moved: list[str] = (), gone: set[str] = frozenset()) -> None:
+    """Build the Pagefind index (site/pagefind/) over the pages' ``data-pagefind-body``.
+
+    For an update, ``pages`` is the live site and ``site`` the stage holding the ``moved`` pages:
+    the index is made over the site as it will be (a linked copy: live pages, staged ones in
+    their place, ``gone`` ones left out) and written to ``site``/pagefind."""
     try:
         import pagefind  # noqa: F401  (the pagefind[bin] package brings the binary)
     except ImportError as exc:
         raise BuildError("search needs the pagefind package: pip install 'pagefind[bin]' "
                          "(or build with --no-search)") from exc
-    run = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", "pagefind",
-                          "--silent"], capture_output=True, text=True)
+    source = site
+    if pages is not None:
+        source = site / ".whole"
+        staged = set(moved)
+        for rel, _ in freshness.walk(pages):
+            if rel in gone or rel in staged or rel.startswith("pagefind/") or not rel.endswith(".html"):
+                continue
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(pages / rel, source / rel)
+        for rel in staged:
+            if rel.endswith(".html"):
+                (source / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.link(site / rel, source / rel)
+    run = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(source), "--output-path",
+                          str(site / "pagefind"), "--silent"], capture_output=True, text=True)
+    if pages is not None:
+        shutil.rmtree(source, ignore_errors=True)
     if run.returncode != 0 or not (site / "pagefind" / "pagefind.js").is_file():
         raise BuildError(f"pagefind failed ({run.returncode}): {(run.stderr or run.stdout).strip()[:500]}")
 
@@ -481,12 +619,28 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def recover(out: Path) -> None:
-    """Clean up after a build that was killed: restore a site caught between the two renames of the
-    fallback swap, and delete temporary folders whose build process is gone."""
+    """Clean up after a build that was killed: finish an update whose journal was written (see
+    ``update``), restore a site caught between the two renames of the fallback swap, and delete
+    temporary folders whose build process is gone."""
+    for journal in sorted(out.parent.glob(f".{out.name}.journal-*")):
+        pid = journal.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            entry = json.loads(journal.read_text())
+        except (OSError, ValueError):
+            journal.unlink(missing_ok=True)  # never committed (a torn write is only ever the .tmp)
+            continue
+        _roll_forward(out, out.parent / entry["stage"], entry)
+        journal.unlink()
     for leftover in sorted(out.parent.glob(f".{out.name}.*-*")):
         kind, _, rest = leftover.name[len(out.name) + 2:].partition("-")
         pid = rest.split("-")[0]
-        if kind not in ("tmp", "old") or not pid.isdigit() or _alive(int(pid)):
+        if kind == "journal" and leftover.name.endswith(".tmp") and pid.split(".")[0].isdigit() \
+                and not _alive(int(pid.split(".")[0])):
+            leftover.unlink(missing_ok=True)  # a journal never committed
+            continue
+        if kind not in ("tmp", "old", "stage") or not pid.isdigit() or _alive(int(pid)):
             continue
         if kind == "old" and not out.exists() and (leftover / MARKER).is_file():
             os.replace(leftover, out)

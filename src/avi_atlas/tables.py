@@ -7,6 +7,7 @@ sorted and filtered in the browser without any other data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from . import derive
 from .catalog import Catalog
@@ -43,10 +44,7 @@ class Headline:
 
 def headline(cat: Catalog, pid: str) -> Headline | None:
     """Computed once per paper and catalog (a paper appears in many tables)."""
-    cache = cat.memo("headlines")
-    if pid not in cache:
-        cache[pid] = _headline(cat, pid)
-    return cache[pid]
+    return cat.cached("headlines", pid, lambda: _headline(cat, pid))
 
 
 def _headline(cat: Catalog, pid: str) -> Headline | None:
@@ -63,22 +61,19 @@ def _headline(cat: Catalog, pid: str) -> Headline | None:
 
 def comparison(cat: Catalog, paper_ids: list[str]) -> list[ComparisonRow]:
     """One row per paper; a paper's row is built once per catalog (it appears in many tables)."""
-    cache = cat.memo("comparison_rows")
-    rows = []
-    for pid in paper_ids:
-        row = cache.get(pid)
-        if row is None:
-            p = cat.papers[pid]
-            row = cache[pid] = ComparisonRow(
-                id=pid, name=derive.short_name(p), title=p.title, year=p.year, venue=p.venue,
-                methods=list(p.methods), tasks=list(p.tasks),
-                inputs=list(p.modalities.input) if p.modalities else [],
-                outputs=list(p.modalities.output) if p.modalities else [],
-                datasets=sorted(set(p.datasets) | set(p.training_data)), code=p.code,
-                open_weights=p.open_weights, unverified=p.unverified, headline=headline(cat, pid),
-            )
-        rows.append(row)
-    return rows
+    return [cat.cached("comparison_rows", pid, partial(_row, cat, pid)) for pid in paper_ids]
+
+
+def _row(cat: Catalog, pid: str) -> ComparisonRow:
+    p = cat.papers[pid]
+    return ComparisonRow(
+        id=pid, name=derive.short_name(p), title=p.title, year=p.year, venue=p.venue,
+        methods=list(p.methods), tasks=list(p.tasks),
+        inputs=list(p.modalities.input) if p.modalities else [],
+        outputs=list(p.modalities.output) if p.modalities else [],
+        datasets=sorted(set(p.datasets) | set(p.training_data)), code=p.code,
+        open_weights=p.open_weights, unverified=p.unverified, headline=headline(cat, pid),
+    )
 
 
 def facets(rows: list[ComparisonRow]) -> dict[str, list]:

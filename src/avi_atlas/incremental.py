@@ -1,0 +1,212 @@
+"""Rebuild only the pages whose facts changed, and never serve a stale one.
+
+Every build notes what each page read (its deps, tracking.py) and a fingerprint of every record
+(a hash of each field). The next build compares fingerprints: the fields that changed, and the
+records that came or went, are the changed deps; a page is rendered again when one of its deps
+changed, when it is new, or when it reads everything (the data files). All other pages are
+kept as they are on disk. Anything not tracked field by field rebuilds the whole site: the
+program, the templates, the build options, the taxonomy, the corrections log and the date the
+pages print (see ``global_digest``).
+
+The state (fingerprints and deps) lives in the cache folder, not in the site that is published;
+it names the build it belongs to, and a site whose manifest names another build is rebuilt in
+full. Pages are staged next to the site and moved in under a journal, so that a build killed
+at any point leaves either the previous site or, after the next run rolls the journal
+forward, the new one (render.commit, render.recover).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import tracking
+from .cache import _PlainData, cache_dir
+
+FORMAT = 2
+KINDS = ("papers", "datasets", "benchmarks", "metrics")
+
+
+def global_digest(program: str, root: Path, as_of: Any) -> str:
+    """Everything whose change rebuilds every page: program, templates and options (``program``,
+    from freshness.program_digest), the taxonomy and corrections log by content, and the date
+    the pages print."""
+    h = hashlib.sha256(f"{FORMAT} {program} {as_of}".encode())
+    for name in ("taxonomy.yaml", "corrections.yaml"):
+        path = root / name
+        h.update(b"\0" + name.encode() + b"\0")
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class State:
+    """What the last build of one site knew: its id, its global digest, each record's signature
+    and field fingerprints, and each page's deps. Deps are interned: ``tables`` are lists of deps
+    (one per rendering process), and a page's deps are (table number, array('I') of indices) as
+    bytes, which keeps 10,000 pages' deps small to hold, pass between processes, and store."""
+
+    build: str
+    digest: str
+    records: dict[tuple[str, str], tuple[tuple, dict[str, bytes], Any]] = field(default_factory=dict)
+    tables: list[list[tuple]] = field(default_factory=list)
+    pages: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+
+    def deps_of(self, path: str) -> set[tuple]:
+        table, raw = self.pages[path]
+        ids = array("I")
+        ids.frombytes(raw)
+        return {self.tables[table][i] for i in ids}
+
+
+class Interner:
+    """Deps → indices into one table (a rendering process keeps one, and sends new entries along)."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple, int] = {}
+        self.table: list[tuple] = []
+        self.sent = 0
+
+    def ids(self, deps: frozenset) -> bytes:
+        out = array("I")
+        index = self.index
+        for dep in deps:
+            i = index.get(dep)
+            if i is None:
+                i = index[dep] = len(self.table)
+                self.table.append(dep)
+            out.append(i)
+        return out.tobytes()
+
+    def new(self) -> list[tuple]:
+        """The entries added since the last call."""
+        fresh, self.sent = self.table[self.sent:], len(self.table)
+        return fresh
+
+
+def state_path(out: Path) -> Path:
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:20]
+    return cache_dir() / f"pages-{key}.pickle"
+
+
+def load(out: Path) -> State | None:
+    try:
+        with state_path(out).open("rb") as f:
+            data = _PlainData(io.BytesIO(f.read())).load()
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return None
+        return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"])
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def save(out: Path, state: State) -> None:
+    path = state_path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump({"format": FORMAT, "build": state.build, "digest": state.digest,
+                         "records": state.records, "tables": state.tables, "pages": state.pages},
+                        f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no cache: the next build is a full one
+
+
+def fingerprint(model: Any) -> dict[str, bytes]:
+    """Each field of a model, hashed (8 bytes of BLAKE2b of its repr: a missed change would need a
+    collision in 2**64)."""
+    return {name: hashlib.blake2b(repr(getattr(model, name)).encode(), digest_size=8).digest()
+            for name in type(model).model_fields}
+
+
+def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tuple[tuple, dict[str, bytes], Any]]:
+    """Signature, fingerprint and `added` date of every record; a record whose file kept its
+    signature keeps them from ``previous`` (its file, so its fields, did not change), so an update
+    builds the models of the changed records only. Also tells the catalog its newest `added` date
+    (derive.as_of), which would otherwise read every record."""
+    old = previous.records if previous else {}
+    out = {}
+    for kind in KINDS:
+        for rid, rec in catalog.records[kind].items():
+            try:
+                st = os.stat(rec.file)
+                sig = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except OSError:
+                sig = ()
+            known = old.get((kind, rid))
+            if known is not None and sig and known[0] == sig:
+                out[kind, rid] = known
+            else:
+                model = rec.model
+                out[kind, rid] = (sig, fingerprint(model), model.added)
+    catalog.memo("as_of")["newest"] = max((entry[2] for entry in out.values() if entry[2]), default=None)
+    return out
+
+
+def changes(old: dict, new: dict) -> set[tuple]:
+    """The deps that changed between two snapshots: each changed field, and for a record that came
+    or went every field, the list of ids of its kind, and its existence."""
+    changed: set[tuple] = set()
+    for key in old.keys() | new.keys():
+        kind, rid = key
+        before, after = old.get(key), new.get(key)
+        if before is None or after is None:
+            fields = (after or before)[1]
+            changed.update(("f", kind, rid, name) for name in fields)
+            changed.update({("ids", kind), ("has", kind, rid), ("f", kind, rid, "*")})
+        elif before[1] != after[1]:
+            changed.update(("f", kind, rid, name) for name, h in after[1].items() if before[1].get(name) != h)
+    return changed
+
+
+def stale(state: State, paths: list[str], changed: set[tuple]) -> set[str]:
+    """The pages to render again: new ones, and those with a changed dep."""
+    hit = tracking.matches(changed) if changed else set()
+    hit_ids = [{i for i, dep in enumerate(table) if dep in hit} for table in state.tables]
+    out = set()
+    for path in paths:
+        known = state.pages.get(path)
+        if known is None:
+            out.add(path)
+            continue
+        table, raw = known
+        if hit_ids[table]:
+            ids = array("I")
+            ids.frombytes(raw)
+            if not hit_ids[table].isdisjoint(ids):
+                out.add(path)
+    return out
+
+
+def record_deps(state: State, tables: list[list[tuple]], pages: dict[str, tuple[int, bytes]]) -> None:
+    """Store (or replace) the deps of rendered pages (``tables`` and ``pages`` as render_into
+    returns them); many small tables from updates are merged into one now and then."""
+    base = len(state.tables)
+    state.tables.extend(tables)
+    for path, (table, raw) in pages.items():
+        state.pages[path] = (base + table, raw)
+    if len(state.tables) > 16:
+        _merge_small(state)
+
+
+def _merge_small(state: State, big: int = 50_000) -> None:
+    keep = [i for i, table in enumerate(state.tables) if len(table) >= big]
+    remap = {old: new for new, old in enumerate(keep)}
+    merged = Interner()
+    for path, (table, raw) in list(state.pages.items()):
+        if table in remap:
+            state.pages[path] = (remap[table], raw)
+            continue
+        ids = array("I")
+        ids.frombytes(raw)
+        state.pages[path] = (len(keep), merged.ids(frozenset(state.tables[table][i] for i in ids)))
+    state.tables = [state.tables[i] for i in keep] + [merged.table]

@@ -1,0 +1,175 @@
+"""Which catalog facts a page reads, so that a rebuild renders only the pages whose facts changed.
+
+While a page renders, every read of a record's field through the catalog is noted as a
+dependency (a *dep*):
+
+- ``("f", kind, id, field)``: a field of one record (``field`` "*" for a read that may use any
+  field, such as a method call on the model);
+- ``("f", kind, None, field)``: that field of every record of ``kind`` (many reads, compressed);
+- ``("ids", kind)``: which records of ``kind`` exist (iteration, length);
+- ``("has", kind, id)``: whether one record exists (a lookup that may miss);
+- ``EVERYTHING``: any change at all (the data files, which hold the whole catalog).
+
+The taxonomy, the corrections log, the templates, the program and the build options are not
+tracked: a change to any of them rebuilds every page (see incremental.py).
+
+Reads go to the innermost open :func:`tracked` block. A value computed once and shared by many
+pages (``Catalog.cached``) keeps the deps of its computation and hands them to every page that
+uses it, so sharing never hides a dependency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+
+EVERYTHING = ("*",)
+#: more than this many records of one kind read for one field become a wildcard for that field
+LIMIT = 64
+
+_stack: list[set | None] = []  # None: reads are not noted (a block that depends on everything)
+
+
+def active() -> bool:
+    return bool(_stack) and _stack[-1] is not None
+
+
+def suspended() -> bool:
+    """Inside an ``everything()`` block: reads are not noted."""
+    return bool(_stack) and _stack[-1] is None
+
+
+def read(dep: tuple) -> None:
+    if _stack and _stack[-1] is not None:
+        _stack[-1].add(dep)
+
+
+def read_all(deps: Iterable[tuple]) -> None:
+    if _stack and _stack[-1] is not None:
+        _stack[-1].update(deps)
+
+
+class tracked:
+    """``with tracked() as deps:`` notes the reads inside the block into ``deps``; they also count
+    for the enclosing block. ``compact`` is the size above which the deps are compressed when the
+    block ends (a page compresses always; a shared value only when it read a great deal)."""
+
+    __slots__ = ("deps", "compact")
+
+    def __init__(self, compact: int | None = None):
+        self.deps: set = set()
+        self.compact = 4 * LIMIT if compact is None else compact
+
+    def __enter__(self) -> set:
+        _stack.append(self.deps)
+        return self.deps
+
+    def __exit__(self, *exc: Any) -> None:
+        _stack.pop()
+        deps = self.deps
+        if len(deps) > self.compact:
+            compressed = compress(deps)
+            deps.clear()
+            deps.update(compressed)
+        if _stack and _stack[-1] is not None:
+            _stack[-1].update(deps)
+
+
+@contextmanager
+def everything() -> Iterator[None]:
+    """A block that depends on the whole catalog: its reads are not noted one by one."""
+    read(EVERYTHING)
+    _stack.append(None)
+    try:
+        yield
+    finally:
+        _stack.pop()
+
+
+def compress(deps: set) -> frozenset:
+    """Many records read for one field → one wildcard dep for that field."""
+    if len(deps) <= LIMIT:  # no field can have more than LIMIT records
+        return frozenset(deps)
+    if EVERYTHING in deps:
+        return frozenset((EVERYTHING,))
+    by_field: dict[tuple, list[tuple]] = defaultdict(list)
+    for dep in deps:
+        if dep[0] == "f" and dep[2] is not None:
+            by_field[dep[1], dep[3]].append(dep)
+    out = set(deps)
+    for (kind, field), members in by_field.items():
+        if len(members) > LIMIT:
+            out.difference_update(members)
+            out.add(("f", kind, None, field))
+    return frozenset(out)
+
+
+def matches(changed: set[tuple]) -> set[tuple]:
+    """Every dep that a set of changes invalidates: each changed ``("f", kind, id, field)`` also
+    hits the record's "*" dep and the kind-wide wildcards; ``EVERYTHING`` is hit by anything."""
+    out = set(changed) | {EVERYTHING}
+    for dep in changed:
+        if dep[0] == "f":
+            _, kind, rid, field = dep
+            out.update({("f", kind, rid, "*"), ("f", kind, None, field), ("f", kind, None, "*")})
+    return out
+
+
+def traced(model: Any, kind: str, rid: str) -> Any:
+    """``model`` as pages see it while tracked: each field read is noted as ``("f", kind, rid, field)``."""
+    cls = _PROXIES.get(type(model))
+    if cls is None:
+        cls = _PROXIES[type(model)] = _proxy_class(type(model))
+    return cls(model, kind, rid)
+
+
+_PROXIES: dict[type, type] = {}
+
+
+def _proxy_class(model_cls: type) -> type:
+    """A class whose fields are properties that note the read (no __getattr__ fallback: that path
+    raises and catches an AttributeError on every read)."""
+
+    def field(name: str) -> property:
+        def get(self: Traced) -> Any:
+            if _stack and _stack[-1] is not None:
+                _stack[-1].add(self._key + (name,))
+            return getattr(self._model, name)
+        return property(get)
+
+    namespace = {name: field(name) for name in model_cls.model_fields}
+    return type(f"Traced{model_cls.__name__}", (Traced,), namespace)
+
+
+class Traced:
+    """Base of the proxies made by :func:`traced`. Anything but a field (a method, say) is taken
+    from the model and noted as a read of any field."""
+
+    __slots__ = ("_model", "_key")
+
+    def __init__(self, model: Any, kind: str, rid: str):
+        object.__setattr__(self, "_model", model)
+        object.__setattr__(self, "_key", ("f", kind, rid))
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._model, name)
+        read(self._key + ("*",))
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("records are read-only")
+
+    def __eq__(self, other: Any) -> bool:
+        read(self._key + ("*",))
+        return self._model == (other._model if isinstance(other, Traced) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __iter__(self):
+        read(self._key + ("*",))
+        return iter(self._model)
+
+    def __repr__(self) -> str:
+        return repr(self._model)

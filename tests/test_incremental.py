@@ -1,0 +1,196 @@
+"""incremental: a rebuild renders only the pages whose facts changed, and its output is byte for byte
+what a clean build of the same catalog writes, whatever changed."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from avi_atlas import incremental, pipeline, tracking
+
+from .conftest import REPO, write
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from generate import generate  # noqa: E402
+
+
+def tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    new, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
+    assert n == 1, f"{pattern!r} not in {path.name}"
+    path.write_text(new, encoding="utf-8")
+
+
+def results_paper(catalog: Path) -> str:
+    """A paper named in a benchmark's results (so its facts show on other pages)."""
+    text = (catalog / "benchmarks/benchmark-0.yaml").read_text()
+    return re.search(r"paper: (paper-\d+)", text)[1]
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "catalog"
+    generate(120, root)
+    monkeypatch.chdir(tmp_path)
+    return root
+
+
+# Each step changes the catalog the way a contributor might; after each, the updated site must equal
+# a clean build. ``few`` marks the steps that must not re-render the whole site.
+STEPS = [
+    ("a summary", True, lambda c: edit(c / "papers/paper-5.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")),
+    ("a title shown in other papers' tables", False,
+     lambda c: edit(c / f"papers/{results_paper(c)}.yaml", r'^title: "', 'title: "Renamed ')),
+    ("a year (orders lists and related papers)", False, lambda c: edit(c / "papers/paper-7.yaml", r"^year: \d+", "year: 2026")),
+    ("the tasks of a paper", False, lambda c: edit(c / "papers/paper-8.yaml", r"^tasks: \[[^\]]*\]", "tasks: [video-to-audio]")),
+    ("a new paper", False, lambda c: write(c / "papers/zz-new.yaml",
+                                           'title: "A New Paper"\nurl: https://example.org/new\nyear: 2020\n'
+                                           "tasks: [video-to-audio]\ndatasets: [dataset-1]\n")),
+    ("a paper removed", False, lambda c: (c / "papers/zz-new.yaml").unlink()),
+    ("a dataset's name", False, lambda c: edit(c / "datasets/dataset-1.yaml", r"^name: ", "name: Renamed ")),
+    ("a result value", False, lambda c: edit(c / "benchmarks/benchmark-0.yaml", r"(metric-\d+: )(\d+)", r"\g<1>9\2")),
+    ("a metric's direction", False, lambda c: edit(c / "metrics/metric-1.yaml", r"^higher_is_better: true", "higher_is_better: false")),
+    ("a comment only", True, lambda c: edit(c / "papers/paper-9.yaml", r"^title:", "# a comment\ntitle:")),
+    ("a file touched, not changed", True, lambda c: os.utime(c / "papers/paper-10.yaml", ns=(1, 10**18))),
+    ("a taxonomy name", False, lambda c: edit(c / "taxonomy.yaml", r"name: ", "name: Renamed ")),
+    ("a record added later than all others", False,
+     lambda c: edit(c / "papers/paper-11.yaml", r"^added: .*", "added: 2026-12-31")),
+]
+
+
+@pytest.mark.parametrize("limit", [tracking.LIMIT, 3], ids=["wildcards-at-64", "wildcards-at-3"])
+def test_every_update_equals_a_clean_build(synthetic: Path, tmp_path: Path, monkeypatch, limit: int):
+    monkeypatch.setattr(tracking, "LIMIT", limit)
+    site = tmp_path / "site"
+    first = pipeline.build(synthetic, site, use_cache=True)
+    assert first.ok and first.rendered > 250
+    for i, (what, few, change) in enumerate(STEPS):
+        change(synthetic)
+        report = pipeline.build(synthetic, site, use_cache=True)
+        assert report.ok, what
+        clean = tmp_path / f"clean-{i}"
+        assert pipeline.build(synthetic, clean).ok
+        assert tree(site) == tree(clean), f"after {what}, the updated site differs from a clean build"
+        if few:
+            assert report.rendered < first.rendered / 4, f"{what}: {report.rendered} pages rendered"
+    assert not list(tmp_path.glob(".site.*")), "no stage or journal is left behind"
+
+
+def test_an_unchanged_catalog_renders_nothing_and_a_summary_one_page_and_the_data_files(synthetic: Path,
+                                                                                       tmp_path: Path):
+    site = tmp_path / "site"
+    pipeline.build(synthetic, site, use_cache=True)
+    assert pipeline.build(synthetic, site, use_cache=True).up_to_date
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    report = pipeline.build(synthetic, site, use_cache=True)
+    state = incremental.load(site)
+    whole = {path for path in state.pages if tracking.EVERYTHING in state.deps_of(path)}
+    assert report.rendered == 1 + len(whole)  # its own page, and the files that hold everything
+    assert "Edited." in (site / "papers/paper-3/index.html").read_text()
+
+
+def test_state_from_another_build_means_a_full_build(synthetic: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    first = pipeline.build(synthetic, site, use_cache=True)
+    (site / "papers/paper-1/index.html").write_text("edited by hand")
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    report = pipeline.build(synthetic, site, use_cache=True)
+    assert report.rendered == first.rendered  # a site edited by hand is not trusted: all pages again
+    assert "edited by hand" not in (site / "papers/paper-1/index.html").read_text()
+
+
+def test_search_index_is_updated_with_the_pages(synthetic: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    pipeline.build(synthetic, site, search=True, use_cache=True)
+    edit(synthetic / "papers/paper-4.yaml", r'^title: "', 'title: "Quokka ')
+    report = pipeline.build(synthetic, site, search=True, use_cache=True)
+    assert report.rendered < 100
+    clean = tmp_path / "clean"
+    pipeline.build(synthetic, clean, search=True)
+    assert tree(site) == tree(clean)
+
+
+# A build in its own process, parked at a point of the update so the test can SIGKILL it there.
+KILLABLE_UPDATE = r"""
+import pathlib, sys, time
+from avi_atlas import pipeline, render
+catalog, out, point, flag = sys.argv[1:5]
+
+def park():
+    with open(flag, "w") as f:
+        f.write("parked")
+    time.sleep(120)
+
+if point == "staging":  # pages being rendered into the stage
+    original = render._write_page
+    def write_page(*args):
+        park()
+    render._write_page = write_page
+elif point == "committing":  # the journal written, pages half moved in
+    original_replace, moved = render.os.replace, [0]
+    def replace(src, dst):
+        original_replace(src, dst)
+        if ".journal-" not in str(dst):
+            moved[0] += 1
+            if moved[0] == 2:
+                park()
+    render.os.replace = replace
+pipeline.build(pathlib.Path(catalog), pathlib.Path(out), use_cache=True)
+"""
+
+
+@pytest.mark.parametrize("point, survivor", [("staging", "old"), ("committing", "new")])
+def test_sigkill_mid_update_leaves_the_old_site_or_the_next_build_finishes_the_new(
+        synthetic: Path, tmp_path: Path, point: str, survivor: str):
+    site = tmp_path / "site"
+    pipeline.build(synthetic, site, use_cache=True)
+    old = tree(site)
+    edit(synthetic / f"papers/{results_paper(synthetic)}.yaml", r'^title: "', 'title: "Renamed ')
+    clean = tmp_path / "clean"
+    pipeline.build(synthetic, clean)
+    new = tree(clean)
+
+    flag = tmp_path / "parked"
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_UPDATE, str(synthetic), str(site), point, str(flag)],
+                            env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not flag.exists():
+            assert proc.poll() is None, "the build ended before reaching its kill point"
+            assert time.monotonic() < deadline, "the build never reached its kill point"
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    if survivor == "old":
+        assert tree(site) == old
+    assert pipeline.build(synthetic, site, use_cache=True).ok
+    assert tree(site) == new
+    assert not list(tmp_path.glob(".site.*"))
+
+
+def test_deps_survive_many_small_updates():
+    state = incremental.State("b", "d")
+    expected = {}
+    for n in range(40):  # each update brings its own small table; they are merged now and then
+        deps = {f"p{n}": frozenset({("f", "papers", f"x{n}", "title"), ("ids", "papers")})}
+        interner = incremental.Interner()
+        incremental.record_deps(state, [interner.table], {path: (0, interner.ids(d)) for path, d in deps.items()})
+        expected.update(deps)
+    assert len(state.tables) <= 17
+    assert {path: state.deps_of(path) for path in expected} == {path: set(d) for path, d in expected.items()}
+    stale = incremental.stale(state, list(expected), {("f", "papers", "x7", "title")})
+    assert stale == {"p7"}
