@@ -3,11 +3,7 @@ next build cleans up; builds are reproducible, with SOURCE_DATE_EPOCH as the onl
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,19 +11,11 @@ import pytest
 from avi_atlas import pipeline
 
 from .conftest import write
+from .killable import kill_when_parked
 from .htmlutil import parse_file
 
-# Runs a build in its own process and parks it at one point, so the test can SIGKILL it there.
+# Parks a build at one point (see killable.py), so the test can SIGKILL it there.
 KILLABLE_BUILD = r"""
-import pathlib, sys, time
-from avi_atlas import pipeline, render
-catalog, out, point, flag = sys.argv[1:5]
-
-def park():
-    with open(flag, "w") as f:
-        f.write("parked")
-    time.sleep(120)
-
 if point == "writing":  # some pages of the new site written, others not
     original, written = pathlib.Path.write_text, [0]
     def write_text(self, *args, **kwargs):
@@ -68,17 +56,8 @@ def test_sigkill_mid_build_leaves_a_whole_site(catalog: Path, tmp_path: Path, po
     assert new != old
 
     flag = tmp_path / "parked"
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(catalog), str(site), point, str(flag)])
-    try:
-        deadline = time.monotonic() + 60
-        while not flag.exists():
-            assert proc.poll() is None, "the build ended before reaching its kill point"
-            assert time.monotonic() < deadline, "the build never reached its kill point"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    returncode = kill_when_parked(KILLABLE_BUILD, catalog, site, point, flag)
+    assert returncode == -signal.SIGKILL
 
     assert snapshot(site) == (old if survivor == "old" else new), f"killed at {point}: site/ is not a whole site"
     assert leftovers(site), "the killed build should have left its temporary folder behind"

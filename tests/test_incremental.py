@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ import pytest
 from avi_atlas import incremental, pipeline, tracking
 
 from .conftest import REPO, write
+from .killable import kill_when_parked
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate  # noqa: E402
@@ -122,17 +120,8 @@ def test_search_index_is_updated_with_the_pages(synthetic: Path, tmp_path: Path)
     assert tree(site) == tree(clean)
 
 
-# A build in its own process, parked at a point of the update so the test can SIGKILL it there.
+# Parks an update at one point (see killable.py), so the test can SIGKILL it there.
 KILLABLE_UPDATE = r"""
-import pathlib, sys, time
-from avi_atlas import pipeline, render
-catalog, out, point, flag = sys.argv[1:5]
-
-def park():
-    with open(flag, "w") as f:
-        f.write("parked")
-    time.sleep(120)
-
 if point == "staging":  # pages being rendered into the stage
     original = render._write_page
     def write_page(*args):
@@ -162,19 +151,7 @@ def test_sigkill_mid_update_leaves_the_old_site_or_the_next_build_finishes_the_n
     pipeline.build(synthetic, clean)
     new = tree(clean)
 
-    flag = tmp_path / "parked"
-    env = dict(os.environ)
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_UPDATE, str(synthetic), str(site), point, str(flag)],
-                            env=env, cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + 60
-        while not flag.exists():
-            assert proc.poll() is None, "the build ended before reaching its kill point"
-            assert time.monotonic() < deadline, "the build never reached its kill point"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=30)
+    kill_when_parked(KILLABLE_UPDATE, synthetic, site, point, tmp_path / "parked", cwd=tmp_path)
     if survivor == "old":
         assert tree(site) == old
     assert pipeline.build(synthetic, site, use_cache=True).ok

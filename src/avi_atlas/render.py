@@ -518,12 +518,11 @@ JOURNAL_TREE = "tree:"  # a journal move of a whole folder (the search index), s
 def _roll_forward(out: Path, stage: Path, journal: dict) -> None:
     """Move the staged files into the site and delete the gone ones. Safe to run again."""
     for rel in journal["moves"]:
-        if rel.startswith(JOURNAL_TREE):
+        if rel.startswith(JOURNAL_TREE):  # the old folder goes into the stage, the new one in its place
             rel = rel[len(JOURNAL_TREE):]
-            if (stage / rel).is_dir():
-                if (out / rel).exists() and _exchange(stage / rel, out / rel):
-                    continue
-                shutil.rmtree(out / rel, ignore_errors=True)
+            if (stage / rel).is_dir():  # not moved yet (a second run finds it gone and does nothing)
+                if (out / rel).exists():
+                    os.replace(out / rel, stage / (rel + ".old"))
                 os.replace(stage / rel, out / rel)
             continue
         source = stage / rel

@@ -29,7 +29,7 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[float, int]]:
 def rebuild(catalog: Path, out: Path, log: Callable[[str], None], search: bool = True) -> bool:
     render.environment.cache_clear()  # templates are compiled once per build: pick up edited ones
     try:
-        report = pipeline.build(catalog, out, search=search)
+        report = pipeline.build(catalog, out, search=search, use_cache=True)  # only the pages that changed
     except (BuildError, OSError) as exc:
         log(f"build failed: {exc}")
         return False
@@ -37,7 +37,7 @@ def rebuild(catalog: Path, out: Path, log: Callable[[str], None], search: bool =
         log(report.format("text"))
         log(f"✗ {report.summary()}; still serving the previous build")
         return False
-    log(f"✓ built {out}/")
+    log(f"✓ built {out}/ ({report.rendered:,} pages rendered)" if not report.up_to_date else f"✓ {out}/ is up to date")
     return True
 
 
