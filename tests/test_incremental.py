@@ -171,3 +171,20 @@ def test_deps_survive_many_small_updates():
     assert {path: state.deps_of(path) for path in expected} == {path: set(d) for path, d in expected.items()}
     stale = incremental.stale(state, list(expected), {("f", "papers", "x7", "title")})
     assert stale == {"p7"}
+
+
+def test_a_planted_state_file_is_never_executed(synthetic: Path, tmp_path: Path):
+    import pickle
+
+    site = tmp_path / "site"
+    pipeline.build(synthetic, site, use_cache=True)
+
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("echo pwned > " + str(tmp_path / "pwned"),))
+
+    incremental.state_path(site).write_bytes(pickle.dumps({"format": incremental.FORMAT, "build": Boom()}))
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    report = pipeline.build(synthetic, site, use_cache=True)
+    assert report.ok and report.rendered > 250  # no state it can trust: a full build
+    assert not (tmp_path / "pwned").exists()

@@ -61,6 +61,24 @@ class _PlainData(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
 
 
+def read_plain(path: Path) -> Any:
+    """What ``path`` holds, if it is plain data (see _PlainData); None if it is not, or unreadable."""
+    try:
+        with path.open("rb") as f:
+            return _PlainData(io.BytesIO(f.read())).load()
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def write_plain(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` atomically (a temporary file, then a rename). Raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
 # ---- models ↔ plain data --------------------------------------------------------------------------
 
 _NESTED: dict[type, dict[str, tuple[type, bool]]] = {}
@@ -183,11 +201,7 @@ class RecordCache:
 
     def _read(self, path: Path) -> dict | None:
         """A stored dict written by this very program, or None."""
-        try:
-            with path.open("rb") as f:
-                stored = _PlainData(io.BytesIO(f.read())).load()
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            return None
+        stored = read_plain(path)
         return stored if isinstance(stored, dict) and stored.get("code") == self.code else None
 
     def _entries(self, n: int) -> dict[str, tuple[Signature, tuple]]:
@@ -253,18 +267,11 @@ class RecordCache:
         if not self.changed:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for n in sorted(self._dirty):
-                self._write(self._shard_path(n), {"code": self.code, "entries": self._shards[n]})
-            self._write(self.path, {"code": self.code, "index": self.index, "verdicts": self.verdicts,
+                write_plain(self._shard_path(n), {"code": self.code, "entries": self._shards[n]})
+            write_plain(self.path, {"code": self.code, "index": self.index, "verdicts": self.verdicts,
                                     "context": self.context})
             self._dirty.clear()
             self.changed = False
         except OSError:
             pass  # a read-only home or a full disk: run without a cache
-
-    def _write(self, path: Path, data: dict) -> None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)

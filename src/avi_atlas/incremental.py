@@ -18,16 +18,14 @@ forward, the new one (render.commit, render.recover).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import pickle
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import tracking
-from .cache import _PlainData, cache_dir
+from .cache import cache_dir, read_plain, write_plain
 
 FORMAT = 2
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
@@ -97,26 +95,19 @@ def state_path(out: Path) -> Path:
 
 
 def load(out: Path) -> State | None:
+    data = read_plain(state_path(out))
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
     try:
-        with state_path(out).open("rb") as f:
-            data = _PlainData(io.BytesIO(f.read())).load()
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            return None
         return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"])
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError):
+    except KeyError:
         return None
 
 
 def save(out: Path, state: State) -> None:
-    path = state_path(out)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump({"format": FORMAT, "build": state.build, "digest": state.digest,
-                         "records": state.records, "tables": state.tables, "pages": state.pages},
-                        f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_plain(state_path(out), {"format": FORMAT, "build": state.build, "digest": state.digest,
+                                      "records": state.records, "tables": state.tables, "pages": state.pages})
     except OSError:
         pass  # no cache: the next build is a full one
 
