@@ -630,7 +630,11 @@ def recover(out: Path) -> None:
         except (OSError, ValueError):
             journal.unlink(missing_ok=True)  # never committed (a torn write is only ever the .tmp)
             continue
-        _roll_forward(out, out.parent / entry["stage"], entry)
+        old_umask = os.umask(0o022)  # folders it makes are world-readable, as in a build
+        try:
+            _roll_forward(out, out.parent / entry["stage"], entry)
+        finally:
+            os.umask(old_umask)
         journal.unlink()
     for leftover in sorted(out.parent.glob(f".{out.name}.*-*")):
         kind, _, rest = leftover.name[len(out.name) + 2:].partition("-")
