@@ -25,11 +25,12 @@ class Record:
     A record from the record cache is made on first read (``make``): ``validate`` reads few models,
     ``build`` all of them."""
 
-    __slots__ = ("kind", "id", "file", "doc", "_model", "_make", "_traced")
+    __slots__ = ("kind", "id", "file", "doc", "sig", "_model", "_make", "_traced")
 
     def __init__(self, kind: str, id: str, file: str, model: Any, doc: Document,
-                 make: Callable[[], Any] | None = None):
+                 make: Callable[[], Any] | None = None, sig: tuple | None = None):
         self.kind, self.id, self.file, self.doc = kind, id, file, doc
+        self.sig = sig  # the file's signature when it was read (cache.signature), if known
         self._model, self._make, self._traced = model, make, None
 
     @property

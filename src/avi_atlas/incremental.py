@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import tracking
-from .cache import cache_dir, read_plain, write_plain
+from .cache import cache_dir, read_plain, signature, write_plain
 
 FORMAT = 2
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
@@ -128,11 +128,12 @@ def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tupl
     out = {}
     for kind in KINDS:
         for rid, rec in catalog.records[kind].items():
-            try:
-                st = os.stat(rec.file)
-                sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-            except OSError:
-                sig = ()
+            sig = rec.sig  # stat-ed while loading; a record loaded without the record cache is stat-ed now
+            if sig is None:
+                try:
+                    sig = signature(os.stat(rec.file))
+                except OSError:
+                    sig = ()
             known = old.get((kind, rid))
             if known is not None and sig and known[0] == sig:
                 out[kind, rid] = known

@@ -44,7 +44,8 @@ def _display(path: Path) -> str:
 
 @dataclass
 class Loaded:
-    """One file after stage 1: its document, and its model when the record cache already had it."""
+    """One file after stage 1: its document, its signature (with the record cache), and whether the
+    record cache holds it as it is now (then its document is read only if an issue needs a position)."""
 
     kind: str
     doc: Document
@@ -144,7 +145,7 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
         if item.cached and cache is not None:  # it checked clean when stored: made when first read
             make = functools.partial(_from_cache, cache, doc, kind)
             if kind in KINDS:
-                catalog.add(Record(kind, rid, doc.file, None, doc, make=make))
+                catalog.add(Record(kind, rid, doc.file, None, doc, make=make, sig=item.sig))
                 continue
             model = make()
         else:
@@ -172,7 +173,7 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
             if model is not None:
                 catalog.corrections, catalog.corrections_doc = model.corrections, doc  # type: ignore[attr-defined]
         elif model is not None:
-            catalog.add(Record(kind, rid, doc.file, model, doc))
+            catalog.add(Record(kind, rid, doc.file, model, doc, sig=item.sig))
         else:
             catalog.broken[kind].add(rid)
     return catalog

@@ -53,7 +53,7 @@ def read_all(deps: Iterable[tuple]) -> None:
 class tracked:
     """``with tracked() as deps:`` notes the reads inside the block into ``deps``; they also count
     for the enclosing block. ``compact`` is the size above which the deps are compressed when the
-    block ends (a page compresses always; a shared value only when it read a great deal)."""
+    block ends: a page passes LIMIT; a shared value compresses only when it read a great deal."""
 
     __slots__ = ("deps", "compact")
 
