@@ -173,6 +173,27 @@ def test_a_failed_write_leaves_the_previous_site_intact(site: Path, catalog: Pat
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".site")] == []
 
 
+def test_the_collector_is_paused_during_a_build_and_restored_after_it(catalog: Path, tmp_path: Path, monkeypatch):
+    import gc
+
+    seen = []
+    real = render.plan
+    monkeypatch.setattr(render, "plan", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    assert pipeline.build(catalog, tmp_path / "site").ok
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(render, "plan", lambda *a, **k: 1 / 0)  # a failing build restores it too
+    with pytest.raises(ZeroDivisionError):
+        pipeline.build(catalog, tmp_path / "other")
+    assert gc.isenabled()
+    gc.disable()  # and a caller that had paused it keeps it paused
+    try:
+        pipeline.validate(catalog)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_refuses_to_replace_a_folder_it_did_not_build(catalog: Path, tmp_path: Path):
     precious = tmp_path / "precious"
     write(precious / "thesis.tex", "years of work")

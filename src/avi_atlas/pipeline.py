@@ -7,7 +7,9 @@ derives page data, plans every page and writes the site atomically.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,6 +194,23 @@ def _from_cache(cache: RecordCache, doc: LazyDocument, kind: str) -> Any:
     return model
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """No cyclic garbage collection inside the block (the previous setting is restored after it).
+
+    A run makes hundreds of thousands of long-lived objects (records, their fields, the index),
+    and the collector would walk all of them again and again as they are made, for garbage it
+    rarely finds: pausing it makes validate and build about a fifth faster at 10,000 papers, with
+    the same peak memory (benchmarks/README.md). Reference counting still frees everything else."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
              progress: Progress = Progress(), use_cache: bool = False) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
@@ -199,6 +218,12 @@ def validate(root: Path, settings: config.Config | None = None, strict: bool = F
     ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors;
     ``use_cache`` takes files unchanged since they last checked clean from the record cache.
     """
+    with gc_paused():
+        return _validate(root, settings, strict, progress, use_cache)
+
+
+def _validate(root: Path, settings: config.Config | None, strict: bool, progress: Progress,
+              use_cache: bool) -> tuple[Catalog, Report]:
     report = Report()
     cache = RecordCache(root) if use_cache else None
     loaded = load(root, report, progress, cache)
@@ -252,6 +277,12 @@ def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo
     With ``use_cache``, a site built before is updated in place: only the pages whose facts
     changed are rendered (incremental.py); otherwise the whole site is rendered and swapped in.
     """
+    with gc_paused():
+        return _build(root, out, base_url, search, repo_url, settings, strict, progress, use_cache)
+
+
+def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, settings: config.Config | None,
+           strict: bool, progress: Progress, use_cache: bool) -> Report:
     from . import derive, incremental, render  # templates, Markdown and Jinja load only for a build
 
     options = {"base_url": base_url, "search": search, "repo_url": repo_url, "strict": strict,
