@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from avi_atlas import incremental, pipeline, tracking
+from avi_atlas import export, incremental, pipeline, tracking
 
 from .conftest import REPO, write
 from .killable import kill_when_parked
@@ -87,16 +87,40 @@ def test_every_update_equals_a_clean_build(synthetic: Path, tmp_path: Path, monk
 
 
 def test_an_unchanged_catalog_renders_nothing_and_a_summary_one_page_and_the_data_files(synthetic: Path,
-                                                                                       tmp_path: Path):
+                                                                                       tmp_path: Path, monkeypatch):
     site = tmp_path / "site"
     pipeline.build(synthetic, site, use_cache=True)
     assert pipeline.build(synthetic, site, use_cache=True).up_to_date
+    in_feed = "papers/paper-3/" in (site / "feed.xml").read_text()
     edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    made = []  # fragments of the data files made again (the others are kept from the files on disk)
+    real = export._json_entry
+    monkeypatch.setattr(export, "_json_entry", lambda cat, kind, rid: made.append((kind, rid)) or real(cat, kind, rid))
     report = pipeline.build(synthetic, site, use_cache=True)
-    state = incremental.load(site)
-    whole = {path for path in state.pages if tracking.EVERYTHING in state.deps_of(path)}
-    assert report.rendered == 1 + len(whole)  # its own page, and the files that hold everything
+    # its own page, and the three files with a fragment per paper (catalog.json, papers.csv, catalog.bib)
+    assert report.rendered == 4 + in_feed
+    assert made == [("papers", "paper-3")]
     assert "Edited." in (site / "papers/paper-3/index.html").read_text()
+    assert "Edited." in (site / "data/catalog.json").read_text()
+
+
+def test_a_data_file_changed_on_disk_is_made_again_whole(synthetic: Path, tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    pipeline.build(synthetic, site, use_cache=True)
+    data = site / "data/catalog.json"
+    stat = data.stat()
+    text = data.read_text()
+    data.write_text(text.replace('"paper-40"', '"paper-4X"'))  # same size, same time: the manifest cannot tell
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    made = []
+    real = export._json_entry
+    monkeypatch.setattr(export, "_json_entry", lambda cat, kind, rid: made.append((kind, rid)) or real(cat, kind, rid))
+    assert pipeline.build(synthetic, site, use_cache=True).ok
+    assert len(made) > 100  # every fragment made again: the copy on disk is not the one the build wrote
+    clean = tmp_path / "clean"
+    pipeline.build(synthetic, clean)
+    assert tree(site) == tree(clean)
 
 
 def test_state_from_another_build_means_a_full_build(synthetic: Path, tmp_path: Path):
@@ -165,7 +189,7 @@ def test_deps_survive_many_small_updates():
     for n in range(40):  # each update brings its own small table; they are merged now and then
         deps = {f"p{n}": frozenset({("f", "papers", f"x{n}", "title"), ("ids", "papers")})}
         interner = incremental.Interner()
-        incremental.record_deps(state, [interner.table], {path: (0, interner.ids(d)) for path, d in deps.items()})
+        incremental.record_deps(state, [interner.table], {path: (0, interner.ids(d)) for path, d in deps.items()}, {})
         expected.update(deps)
     assert len(state.tables) <= 17
     assert {path: state.deps_of(path) for path in expected} == {path: set(d) for path, d in expected.items()}

@@ -9,10 +9,12 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Any
+from array import array
+from functools import partial
+from typing import Any, Callable
 from xml.sax.saxutils import escape as xml_escape
 
-from . import derive
+from . import derive, tracking
 from .catalog import TREES, Catalog
 from .models import KINDS, SINGULAR, Corrections, Taxonomy
 
@@ -21,81 +23,159 @@ def _plain(model: Any) -> dict:
     return model.model_dump(mode="json", exclude_defaults=True)
 
 
-def catalog_json(cat: Catalog) -> str:
-    """Every record with its page URL and cross-links, the taxonomy, and the corrections log."""
-    out: dict[str, Any] = {"format": "avi-atlas catalog", "version": 1}
-    out["taxonomy"] = {tree: [_plain(n) | {"url": f"{tree}/{nid}/"} for nid, n in cat.nodes[tree].items()]
-                       for tree in TREES}
+# ---- data files made of one fragment per record ------------------------------------------------
+# catalog.json, papers.csv and catalog.bib hold every paper. Each is laid out as literal text and
+# one fragment per record (``Fragment``); ``assemble`` joins them and notes where each fragment
+# sits and what it read besides its own record, so that an update can re-make the fragments of the
+# records that changed and keep the others' text from the file on disk (incremental.py).
+
+Fragment = tuple[str, str, Callable[[], str]]  # (kind, id, maker of its text)
+
+
+class Assembled(str):
+    """A data file's text, and for the next update: its fragments' ``keys`` (kind, id) and
+    ``spans`` (start and end of each, in characters), the record ``kinds`` it holds, and the deps
+    its fragments read besides their own record (``shared``, see tracking.py)."""
+
+    keys: tuple[tuple[str, str], ...]
+    spans: array
+    kinds: tuple[str, ...]
+    shared: frozenset
+
+    def deps(self) -> frozenset:
+        """What the file depends on: any change to a record of its kinds (re-made fragment by
+        fragment), records of those kinds coming or going, and what the fragments shared."""
+        return self.shared | {("f", kind, None, "*") for kind in self.kinds} | {("ids", kind) for kind in self.kinds}
+
+
+def assemble(layout: list[str | Fragment], reuse: Callable[[str, str], str | None] | None = None,
+             shared: frozenset = frozenset()) -> Assembled:
+    """Join ``layout``; a fragment whose text ``reuse`` still has is taken from it, any other is
+    made, with its reads noted: those of its own record are its own, the rest join ``shared``."""
+    parts: list[str] = []
+    keys: list[tuple[str, str]] = []
+    spans, pos, kinds, noted = array("Q"), 0, {}, set(shared)
+    for seg in layout:
+        if isinstance(seg, str):
+            parts.append(seg)
+            pos += len(seg)
+            continue
+        kind, rid, make = seg
+        kinds[kind] = None
+        text = reuse(kind, rid) if reuse is not None else None
+        if text is None:
+            with tracking.tracked() as deps:
+                text = make()
+            noted.update(d for d in deps if not (d[1] == kind and d[2] == rid and d[0] in ("f", "has")))
+        keys.append((kind, rid))
+        spans.extend((pos, pos + len(text)))
+        parts.append(text)
+        pos += len(text)
+    out = Assembled("".join(parts))
+    out.keys, out.spans, out.kinds = tuple(keys), spans, tuple(kinds)
+    out.shared = tracking.compress(noted) if len(noted) > tracking.LIMIT else frozenset(noted)
+    return out
+
+
+def catalog_json_layout(cat: Catalog) -> list[str | Fragment]:
+    """Every record with its page URL and cross-links, the taxonomy, and the corrections log, one
+    record per line: readable, diff-friendly, and written by json's C encoder (indent is not)."""
+    taxonomy = {tree: [_plain(n) | {"url": f"{tree}/{nid}/"} for nid, n in cat.nodes[tree].items()] for tree in TREES}
+    out: list[str | Fragment] = ['{\n "format": "avi-atlas catalog",\n "version": 1,\n "taxonomy": ',
+                                 json.dumps(taxonomy, ensure_ascii=False)]
     for kind in KINDS:
-        out[kind] = {}
-        for rid, model in cat.models(kind).items():
-            entry = {"id": rid, "url": f"{kind}/{rid}/"} | _plain(model)
-            if kind == "papers":
-                entry["links"] = {
-                    "benchmarks": cat.benchmarks_by["papers"].get(rid, []),
-                    "introduces": [f"{k}/{i}" for k, i in cat.introduced_by.get(rid, [])],
-                }
-            elif kind == "datasets":
-                entry["links"] = {"papers": cat.papers_by["datasets"].get(rid, []),
-                                  "benchmarks": cat.benchmarks_by["datasets"].get(rid, [])}
-            elif kind == "metrics":
-                entry["links"] = {"benchmarks": cat.benchmarks_by["metrics"].get(rid, [])}
-            out[kind][rid] = entry
-    out["corrections"] = [c.model_dump(mode="json") for c in cat.corrections]
-    # one record per line: readable, diff-friendly, and written by json's C encoder (indent is not)
-    lines = []
-    for key, value in out.items():
-        if isinstance(value, dict) and key in KINDS:
-            body = ",\n".join(f"  {json.dumps(rid, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
-                               for rid, v in value.items())
-            lines.append(f" {json.dumps(key)}: {{\n{body}\n }}" if body else f" {json.dumps(key)}: {{}}")
-        else:
-            lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+        ids = list(cat.models(kind))
+        out.append(f",\n {json.dumps(kind)}: " + ("{\n" if ids else "{}"))
+        for i, rid in enumerate(ids):
+            if i:
+                out.append(",\n")
+            out.append((kind, rid, partial(_json_entry, cat, kind, rid)))
+        if ids:
+            out.append("\n }")
+    corrections = [c.model_dump(mode="json") for c in cat.corrections]
+    out.append(f',\n "corrections": {json.dumps(corrections, ensure_ascii=False)}\n}}\n')
+    return out
+
+
+def _json_entry(cat: Catalog, kind: str, rid: str) -> str:
+    entry = {"id": rid, "url": f"{kind}/{rid}/"} | _plain(cat.models(kind)[rid])
+    if kind == "papers":
+        entry["links"] = {"benchmarks": cat.benchmarks_by["papers"].get(rid, []),
+                          "introduces": [f"{k}/{i}" for k, i in cat.introduced_by.get(rid, [])]}
+    elif kind == "datasets":
+        entry["links"] = {"papers": cat.papers_by["datasets"].get(rid, []),
+                          "benchmarks": cat.benchmarks_by["datasets"].get(rid, [])}
+    elif kind == "metrics":
+        entry["links"] = {"benchmarks": cat.benchmarks_by["metrics"].get(rid, [])}
+    return f"  {json.dumps(rid, ensure_ascii=False)}: {json.dumps(entry, ensure_ascii=False)}"
+
+
+def catalog_json(cat: Catalog) -> str:
+    return str(assemble(catalog_json_layout(cat)))
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow(["; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v) for v in row])
-    return buf.getvalue()
+    return "".join([_csv_line(header), *map(_csv_line, rows)])
+
+
+_BUFFER = io.StringIO()
+_WRITER = csv.writer(_BUFFER, lineterminator="\n")
+
+
+def _csv_line(row: list[Any]) -> str:
+    _BUFFER.seek(0)
+    _BUFFER.truncate()
+    _WRITER.writerow(["; ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v) for v in row])
+    return _BUFFER.getvalue()
 
 
 CSV_FILES = ("papers.csv", "datasets.csv", "benchmarks.csv", "results.csv", "metrics.csv")
+PAPER_COLUMNS = ["id", "title", "name", "authors", "year", "date", "venue", "arxiv", "doi", "url", "code", "project",
+                 "tasks", "methods", "challenges", "input", "output", "datasets", "parameters_b", "open_weights",
+                 "unverified", "added"]
+
+
+def papers_csv_layout(cat: Catalog) -> list[str | Fragment]:
+    return [_csv_line(PAPER_COLUMNS), *(("papers", pid, partial(_paper_row, cat, pid)) for pid in cat.papers)]
+
+
+def _paper_row(cat: Catalog, pid: str) -> str:
+    p = cat.papers[pid]
+    return _csv_line([pid, p.title, p.name, "; ".join(p.authors), p.year, p.date, p.venue, p.arxiv, p.doi, p.url,
+                      p.code, p.project, p.tasks, p.methods, p.challenges, p.modalities.input if p.modalities else [],
+                      p.modalities.output if p.modalities else [], p.datasets, p.parameters, p.open_weights,
+                      p.unverified, p.added.isoformat() if p.added else None])
+
+
+def csv_file(cat: Catalog, name: str) -> str:
+    """One CSV export (papers.csv is assembled, see papers_csv_layout)."""
+    if name == "papers.csv":
+        return str(assemble(papers_csv_layout(cat)))
+    if name == "datasets.csv":
+        return _csv(["id", "name", "year", "paper", "url", "license", "tasks", "modalities", "clips", "videos",
+                     "hours", "classes", "qa_pairs", "utterances", "speakers", "images", "domain"],
+                    [[did, d.name, d.year, d.paper, d.url, d.license, d.tasks, d.modalities, d.clips, d.videos,
+                      d.hours, d.classes, d.qa_pairs, d.utterances, d.speakers, d.images, d.domain]
+                     for did, d in cat.datasets.items()])
+    if name == "benchmarks.csv":
+        return _csv(["id", "name", "tasks", "datasets", "metrics", "paper", "url", "results"],
+                    [[bid, b.name, b.tasks, [s.dataset + (f":{s.split}" if s.split else "") for s in b.datasets],
+                      b.metrics, b.paper, b.url, len(b.results)] for bid, b in cat.benchmarks.items()])
+    if name == "results.csv":
+        rows = [[bid, r.paper, r.system, r.variant, metric, value, r.source.paper, r.source.url, r.source.where,
+                 r.zero_shot, r.extra_data, r.notes]
+                for bid, b in cat.benchmarks.items() for r in b.results for metric, value in r.values.items()]
+        return _csv(["benchmark", "paper", "system", "variant", "metric", "value", "source_paper", "source_url",
+                     "source_where", "zero_shot", "extra_data", "notes"], rows)
+    if name == "metrics.csv":
+        return _csv(["id", "name", "abbreviation", "higher_is_better", "min", "max", "unit", "paper"],
+                    [[mid, m.name, m.abbreviation, m.higher_is_better, m.range[0] if m.range else None,
+                      m.range[1] if m.range else None, m.unit, m.paper] for mid, m in cat.metrics.items()])
+    raise KeyError(name)
 
 
 def csv_files(cat: Catalog) -> dict[str, str]:
-    papers = [[pid, p.title, p.name, "; ".join(p.authors), p.year, p.date, p.venue, p.arxiv, p.doi, p.url, p.code,
-               p.project, p.tasks, p.methods, p.challenges, p.modalities.input if p.modalities else [],
-               p.modalities.output if p.modalities else [], p.datasets, p.parameters, p.open_weights,
-               p.unverified, p.added.isoformat() if p.added else None] for pid, p in cat.papers.items()]
-    datasets = [[did, d.name, d.year, d.paper, d.url, d.license, d.tasks, d.modalities, d.clips, d.videos, d.hours,
-                 d.classes, d.qa_pairs, d.utterances, d.speakers, d.images, d.domain]
-                for did, d in cat.datasets.items()]
-    benchmarks = [[bid, b.name, b.tasks, [s.dataset + (f":{s.split}" if s.split else "") for s in b.datasets],
-                   b.metrics, b.paper, b.url, len(b.results)] for bid, b in cat.benchmarks.items()]
-    results = []
-    for bid, b in cat.benchmarks.items():
-        for r in b.results:
-            for metric, value in r.values.items():
-                results.append([bid, r.paper, r.system, r.variant, metric, value, r.source.paper, r.source.url,
-                                r.source.where, r.zero_shot, r.extra_data, r.notes])
-    metrics = [[mid, m.name, m.abbreviation, m.higher_is_better, m.range[0] if m.range else None,
-                m.range[1] if m.range else None, m.unit, m.paper] for mid, m in cat.metrics.items()]
-    return {
-        "papers.csv": _csv(["id", "title", "name", "authors", "year", "date", "venue", "arxiv", "doi", "url", "code",
-                            "project", "tasks", "methods", "challenges", "input", "output", "datasets",
-                            "parameters_b", "open_weights", "unverified", "added"], papers),
-        "datasets.csv": _csv(["id", "name", "year", "paper", "url", "license", "tasks", "modalities", "clips",
-                              "videos", "hours", "classes", "qa_pairs", "utterances", "speakers", "images", "domain"],
-                             datasets),
-        "benchmarks.csv": _csv(["id", "name", "tasks", "datasets", "metrics", "paper", "url", "results"], benchmarks),
-        "results.csv": _csv(["benchmark", "paper", "system", "variant", "metric", "value", "source_paper",
-                             "source_url", "source_where", "zero_shot", "extra_data", "notes"], results),
-        "metrics.csv": _csv(["id", "name", "abbreviation", "higher_is_better", "min", "max", "unit", "paper"], metrics),
-    }
+    return {name: csv_file(cat, name) for name in CSV_FILES}
 
 
 def json_schemas() -> dict[str, str]:
@@ -145,7 +225,15 @@ def atom_feed(cat: Catalog, base_url: str, limit: int = 50) -> str:
     )
 
 
+def bibtex_layout(cat: Catalog, paper_ids: list[str]) -> list[str | Fragment]:
+    """One entry per paper, each followed by a blank line; unverified records have none."""
+    return [("papers", pid, partial(_bib_entry, cat, pid)) for pid in sorted(paper_ids)]
+
+
+def _bib_entry(cat: Catalog, pid: str) -> str:
+    return "" if cat.papers[pid].unverified else derive.paper_bibtex(cat, pid) + "\n\n"
+
+
 def bibtex_bundle(cat: Catalog, paper_ids: list[str]) -> str:
     """BibTeX for the given papers; unverified records have no entry."""
-    entries = [derive.paper_bibtex(cat, pid) for pid in sorted(paper_ids) if not cat.papers[pid].unverified]
-    return "\n\n".join(entries) + ("\n" if entries else "")
+    return str(assemble(bibtex_layout(cat, paper_ids)))

@@ -3,10 +3,13 @@
 Every build notes what each page read (its deps, tracking.py) and a fingerprint of every record
 (a hash of each field). The next build compares fingerprints: the fields that changed, and the
 records that came or went, are the changed deps; a page is rendered again when one of its deps
-changed, when it is new, or when it reads everything (the data files). All other pages are
-kept as they are on disk. Anything not tracked field by field rebuilds the whole site: the
-program, the templates, the build options, the taxonomy, the corrections log and the date the
-pages print (see ``global_digest``).
+changed or when it is new. All other pages are kept as they are on disk. The data files that
+hold every record (catalog.json, papers.csv, catalog.bib) are made of one fragment per record
+(export.assemble): an update makes again the fragments of the records that changed and keeps the
+others' text from the file on disk, unless something the fragments share changed, or the file
+is not the one the last build wrote (its digest). Anything not tracked field by field rebuilds
+the whole site: the program, the templates, the build options, the taxonomy, the corrections log
+and the date the pages print (see ``global_digest``).
 
 The state (fingerprints and deps) lives in the cache folder, not in the site that is published;
 it names the build it belongs to, and a site whose manifest names another build is rebuilt in
@@ -24,10 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import tracking
 from .cache import cache_dir, read_plain, signature, write_plain
 
-FORMAT = 2
+FORMAT = 3
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -49,13 +51,16 @@ class State:
     """What the last build of one site knew: its id, its global digest, each record's signature
     and field fingerprints, and each page's deps. Deps are interned: ``tables`` are lists of deps
     (one per rendering process), and a page's deps are (table number, array('I') of indices) as
-    bytes, which keeps 10,000 pages' deps small to hold, pass between processes, and store."""
+    bytes, which keeps 10,000 pages' deps small to hold, pass between processes, and store.
+    ``spliced`` holds, for each data file made of one fragment per record, where its fragments sit
+    (render.spliced), so that an update re-makes only the fragments of changed records."""
 
     build: str
     digest: str
     records: dict[tuple[str, str], tuple[tuple, dict[str, bytes], Any]] = field(default_factory=dict)
     tables: list[list[tuple]] = field(default_factory=list)
     pages: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    spliced: dict[str, tuple] = field(default_factory=dict)
 
     def deps_of(self, path: str) -> set[tuple]:
         table, raw = self.pages[path]
@@ -99,7 +104,7 @@ def load(out: Path) -> State | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     try:
-        return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"])
+        return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"], data["spliced"])
     except KeyError:
         return None
 
@@ -107,7 +112,8 @@ def load(out: Path) -> State | None:
 def save(out: Path, state: State) -> None:
     try:
         write_plain(state_path(out), {"format": FORMAT, "build": state.build, "digest": state.digest,
-                                      "records": state.records, "tables": state.tables, "pages": state.pages})
+                                      "records": state.records, "tables": state.tables, "pages": state.pages,
+                                      "spliced": state.spliced})
     except OSError:
         pass  # no cache: the next build is a full one
 
@@ -160,9 +166,9 @@ def changes(old: dict, new: dict) -> set[tuple]:
     return changed
 
 
-def stale(state: State, paths: list[str], changed: set[tuple]) -> set[str]:
-    """The pages to render again: new ones, and those with a changed dep."""
-    hit = tracking.matches(changed) if changed else set()
+def stale(state: State, paths: list[str], hit: set[tuple]) -> set[str]:
+    """The pages to render again: new ones, and those with a dep in ``hit`` (tracking.matches of
+    the changes)."""
     hit_ids = [{i for i, dep in enumerate(table) if dep in hit} for table in state.tables]
     out = set()
     for path in paths:
@@ -179,9 +185,11 @@ def stale(state: State, paths: list[str], changed: set[tuple]) -> set[str]:
     return out
 
 
-def record_deps(state: State, tables: list[list[tuple]], pages: dict[str, tuple[int, bytes]]) -> None:
-    """Store (or replace) the deps of rendered pages (``tables`` and ``pages`` as render_into
-    returns them); many small tables from updates are merged into one now and then."""
+def record_deps(state: State, tables: list[list[tuple]], pages: dict[str, tuple[int, bytes]],
+                spliced: dict[str, tuple]) -> None:
+    """Store (or replace) the deps of rendered pages (``tables``, ``pages`` and ``spliced`` as
+    render_into returns them); many small tables from updates are merged into one now and then."""
+    state.spliced.update(spliced)
     base = len(state.tables)
     state.tables.extend(tables)
     for path, (table, raw) in pages.items():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config, freshness, rules
+from . import config, freshness, rules, tracking
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
@@ -305,12 +305,19 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     if (previous is not None and previous.digest == digest and freshness.recorded(out).get("build") == previous.build
             and freshness.intact(out)):
         paths = [page.path for page in pages]
-        stale = incremental.stale(previous, paths, incremental.changes(previous.records, records))
+        changed = incremental.changes(previous.records, records)
+        hit = tracking.matches(changed) if changed else set()
+        stale = incremental.stale(previous, paths, hit)
         gone = set(previous.pages) - set(paths)
+        site = out.resolve()
+        for page in pages:  # a data file of one fragment per record: keep the fragments of unchanged records
+            if page.path in stale and page.layout is not None and page.path in previous.spliced:
+                page.splice = (site / page.path, previous.spliced[page.path], hit)
         deps = render.update([page for page in pages if page.path in stale], gone, out, search=search,
                              progress=progress, inputs=inputs, build=build_id)
         for path in gone:
             del previous.pages[path]
+            previous.spliced.pop(path, None)
         previous.build, previous.records = build_id, records
         incremental.record_deps(previous, *deps)
         incremental.save(out, previous)

@@ -7,12 +7,14 @@ is used only where an absolute URL is required (the canonical link).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -39,7 +41,8 @@ KIND_LABELS = {"papers": "Papers", "datasets": "Datasets", "benchmarks": "Benchm
 
 @dataclass
 class Page:
-    """One output file: a template rendered with a context, or ``content`` (data files).
+    """One output file: a template rendered with a context, ``content`` (data files), or a
+    ``layout`` of one fragment per record (the data files that hold every record).
 
     Costly parts are deferred to render time, which runs in worker processes on a large site:
     ``content`` may be a function returning the text, and ``later`` returns more context."""
@@ -50,7 +53,10 @@ class Page:
     title: str | Callable[[], str] = ""
     content: str | Callable[[], str] | None = None
     later: Callable[[], dict[str, Any]] | None = None
-    whole: bool = False  # shows the whole catalog (data files): depends on every record
+    #: a data file made of one fragment per record (export.assemble): returns its layout
+    layout: Callable[[], list] | None = None
+    #: for an update of such a file: (the file in the site, what the last build noted, the changed deps)
+    splice: tuple | None = None
 
 
 def templates_dir() -> Path:
@@ -134,7 +140,8 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
     pages += _data_files(cat, base_url)
     # costly outputs first, so that no worker is left with a big one at the end
-    pages.sort(key=lambda page: 0 if page.content is not None or page.template in HEAVY_TEMPLATES else 1)
+    pages.sort(key=lambda page: 0 if page.content is not None or page.layout is not None
+               or page.template in HEAVY_TEMPLATES else 1)
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:
@@ -192,19 +199,20 @@ def _node_bib(cat: Catalog, nid: str) -> str:
     return export.bibtex_bundle(cat, papers)
 
 
-def _csv_file(cat: Catalog, name: str) -> str:
-    return cat.cached("csv_files", None, lambda: export.csv_files(cat))[name]
-
-
 def _data_files(cat: Catalog, base_url: str) -> list[Page]:
-    files = [Page("data/catalog.json", content=partial(export.catalog_json, cat), whole=True),
-             Page("data/catalog.bib", content=partial(export.bibtex_bundle, cat, list(cat.papers)), whole=True),
-             Page("feed.xml", content=partial(export.atom_feed, cat, base_url), whole=True)]
-    files += [Page(f"data/{name}", content=partial(_csv_file, cat, name), whole=True) for name in export.CSV_FILES]
+    files = [Page("data/catalog.json", layout=partial(export.catalog_json_layout, cat)),
+             Page("data/catalog.bib", layout=partial(_all_bibtex, cat)),
+             Page("feed.xml", content=partial(export.atom_feed, cat, base_url))]
+    files += [Page(f"data/{name}", layout=partial(export.papers_csv_layout, cat)) if name == "papers.csv"
+              else Page(f"data/{name}", content=partial(export.csv_file, cat, name)) for name in export.CSV_FILES]
     files += [Page(f"data/schema/{name}", content=text) for name, text in export.json_schemas().items()]
     files.append(Page("data/index.html", "data.html", {"files": [f.path[5:] for f in files if f.path.startswith("data/")]},
                       "Data and exports"))
     return files
+
+
+def _all_bibtex(cat: Catalog) -> list:
+    return export.bibtex_layout(cat, list(cat.papers))
 
 
 def _tree_view(cat: Catalog) -> dict[str, list[dict]]:
@@ -310,14 +318,50 @@ class _Renderer:
         self.row_template = self.env.get_template("_compare_row.html")
         self.rows: dict[tuple[str, str], tuple[Markup, frozenset]] = {}
 
-    def render(self, page: Page) -> tuple[str, frozenset]:
-        """The page's text, and what it read (its deps, tracking.py)."""
-        if page.whole:
-            with tracking.everything():
-                return _render_one(page, self.env, self.row_template, self.rows), frozenset((tracking.EVERYTHING,))
+    def render(self, page: Page) -> tuple[str, frozenset, tuple | None]:
+        """The page's text, what it read (its deps, tracking.py), and for a data file made of
+        fragments what an update of it needs (``spliced``)."""
+        if page.layout is not None:
+            reuse, shared = _reuse(page.splice) if page.splice is not None else (None, frozenset())
+            with tracking.everything():  # its fragments note their own reads (export.assemble)
+                text = export.assemble(page.layout(), reuse, shared)
+            return str(text), text.deps(), spliced(text)
         with tracking.tracked(compact=tracking.LIMIT) as deps:
             text = _render_one(page, self.env, self.row_template, self.rows)
-        return text, frozenset(deps)
+        return text, frozenset(deps), None
+
+
+def spliced(text: "export.Assembled") -> tuple:
+    """What the next update of an assembled data file needs: the digest of its text (the copy on
+    disk is used only if it still has it), its fragments' keys and spans, and their shared deps."""
+    return (hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest(), text.keys, text.spans.tobytes(),
+            text.shared)
+
+
+def _reuse(splice: tuple) -> tuple[Callable[[str, str], str | None] | None, frozenset]:
+    """For an update of an assembled data file: which fragments can be kept from the file on disk
+    (those of records that did not change), unless what they shared changed or the file is not
+    the one the last build wrote."""
+    live, (digest, keys, raw, shared), hit = splice
+    if not shared.isdisjoint(hit):
+        return None, frozenset()
+    try:
+        text = Path(live).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None, frozenset()
+    if hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() != digest:
+        return None, frozenset()
+    spans = array("Q")
+    spans.frombytes(raw)
+    where = {key: i for i, key in enumerate(keys)}
+
+    def reuse(kind: str, rid: str) -> str | None:
+        i = where.get((kind, rid))
+        if i is None or ("f", kind, rid, "*") in hit:
+            return None
+        return text[spans[2 * i]:spans[2 * i + 1]]
+
+    return reuse, shared
 
 
 #: below this many pages one process renders them all; above, worker processes share the work
@@ -357,29 +401,33 @@ def _render_chunk(start: int) -> tuple[int, list[tuple], list[tuple[str, bytes]]
         _WORKER, _INTERNER = _Renderer(pages, folder), Interner()
     done = []
     for page in pages[start:start + CHUNK]:
-        text, deps = _WORKER.render(page)
+        text, deps, splice = _WORKER.render(page)
         _write_page(root, page.path, text)
-        done.append((page.path, _INTERNER.ids(deps)))
+        done.append((page.path, _INTERNER.ids(deps), splice))
     return os.getpid(), _INTERNER.new(), done
 
 
 def render_into(root: Path, pages: list[Page], folder: Path | None = None, progress: Progress = Progress(),
-                jobs: int | None = None) -> tuple[list[list[tuple]], dict[str, tuple[int, bytes]]]:
+                jobs: int | None = None) -> tuple[list[list[tuple]], dict[str, tuple[int, bytes]], dict[str, tuple]]:
     """Render every page and write it under ``root``, in worker processes when that pays. Returns
     the pages' deps (tracking.py), interned: one table of deps per process, and per page its table
-    and the indices into it (incremental.State). Raises BuildError on a template error (in any worker)."""
+    and the indices into it (incremental.State); and for each assembled data file what its next
+    update needs (``spliced``). Raises BuildError on a template error (in any worker)."""
     from .incremental import Interner
 
     jobs = jobs_for(len(pages)) if jobs is None else jobs
     with progress.task("rendering", len(pages)) as advance:
+        splices: dict[str, tuple] = {}
         if jobs <= 1:
             renderer, interner, deps = _Renderer(pages, folder), Interner(), {}
             for page in pages:
-                text, page_deps = renderer.render(page)
+                text, page_deps, splice = renderer.render(page)
                 deps[page.path] = (0, interner.ids(page_deps))
+                if splice is not None:
+                    splices[page.path] = splice
                 _write_page(root, page.path, text)
                 advance()
-            return [interner.table], deps
+            return [interner.table], deps, splices
         import multiprocessing
 
         global _WORK
@@ -390,13 +438,15 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for pid, new, done in pool.imap_unordered(_render_chunk, range(0, len(pages), CHUNK)):
                     tables.setdefault(pid, []).extend(new)
-                    for path, ids in done:
+                    for path, ids, splice in done:
                         raw[path] = (pid, ids)
+                        if splice is not None:
+                            splices[path] = splice
                     advance(len(done))
         finally:
             _WORK = None
     number = {pid: i for i, pid in enumerate(tables)}
-    return list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}
+    return list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices
 
 
 def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,

@@ -8,7 +8,7 @@ dependency (a *dep*):
 - ``("f", kind, None, field)``: that field of every record of ``kind`` (many reads, compressed);
 - ``("ids", kind)``: which records of ``kind`` exist (iteration, length);
 - ``("has", kind, id)``: whether one record exists (a lookup that may miss);
-- ``EVERYTHING``: any change at all (the data files, which hold the whole catalog).
+- ``EVERYTHING``: any change at all (a block that reads the whole catalog without noting each read).
 
 The taxonomy, the corrections log, the templates, the program and the build options are not
 tracked: a change to any of them rebuilds every page (see incremental.py).
