@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from avi_atlas import export, incremental, pipeline, tracking
+from avi_atlas import export, incremental, pipeline, render, tracking
 
 from .conftest import REPO, write
 from .killable import kill_when_parked
@@ -183,13 +183,30 @@ def test_sigkill_mid_update_leaves_the_old_site_or_the_next_build_finishes_the_n
     assert not list(tmp_path.glob(".site.*"))
 
 
+def test_state_of_another_program_is_not_reused(synthetic: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    pipeline.build(synthetic, site, use_cache=True)
+    state = incremental.load(site)
+    state.program = "an older avi-atlas"  # whose fingerprints may be laid out otherwise
+    state.records = {key: (sig, b"?", added) for key, (sig, _, added) in state.records.items()}
+    incremental.save(site, state)
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    report = pipeline.build(synthetic, site, use_cache=True)
+    assert report.ok and report.rendered > 250  # a full build, and a state of this program again
+    assert incremental.load(site).program != "an older avi-atlas"
+    clean = tmp_path / "clean"
+    pipeline.build(synthetic, clean)
+    assert tree(site) == tree(clean)
+
+
 def test_deps_survive_many_small_updates():
     state = incremental.State("b", "d")
     expected = {}
     for n in range(40):  # each update brings its own small table; they are merged now and then
         deps = {f"p{n}": frozenset({("f", "papers", f"x{n}", "title"), ("ids", "papers")})}
         interner = incremental.Interner()
-        incremental.record_deps(state, [interner.table], {path: (0, interner.ids(d)) for path, d in deps.items()}, {})
+        incremental.record_deps(state, render.Rendered([interner.table], {path: (0, interner.ids(d)) for path, d in deps.items()},
+                                                       {}, {}))
         expected.update(deps)
     assert len(state.tables) <= 17
     assert {path: state.deps_of(path) for path in expected} == {path: set(d) for path, d in expected.items()}

@@ -16,6 +16,8 @@ from .loader import Document
 from .models import Benchmark, Correction, Dataset, Metric, Node, Paper, Taxonomy
 
 TREES = ("tasks", "methods", "challenges")
+#: the ``cached`` values kept between builds (plain data, cheap to store): back-links, related-paper pools
+KEPT = ("property", "related_pools")
 KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -109,6 +111,8 @@ class Catalog:
     broken: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KIND_ORDER})
     #: file → duplicate keys of records whose rule verdict (no issue) the record cache still vouches for
     reuse: dict[str, tuple] = field(default_factory=dict)
+    #: (name, key) → (value, deps) of ``cached`` values the last build worked out that still hold
+    kept: dict[tuple[str, Any], tuple] = field(default_factory=dict)
 
     def memo(self, name: str) -> dict:
         """A plain dict kept with this catalog, for values no page reads (use ``cached`` for those)."""
@@ -116,9 +120,12 @@ class Catalog:
 
     def cached(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, worked out once per catalog and ``key``. Its deps (see tracking.py) are
-        kept with it, and every page that uses the value depends on them."""
+        kept with it, and every page that uses the value depends on them. A value the last build
+        worked out, whose deps did not change since, is taken from ``kept`` (incremental.py)."""
         store = self.__dict__.setdefault(f"_cached_{name}", {})
         entry = store.get(key)
+        if entry is None and (name, key) in self.kept:
+            entry = store[key] = self.kept[name, key]
         if entry is None and tracking.suspended():  # for a page that reads everything: no deps needed
             entry = store[key] = (compute(), None)
         elif entry is None or (entry[1] is None and tracking.active()):  # (again, noting its deps)
@@ -128,6 +135,16 @@ class Catalog:
         elif entry[1] is not None:
             tracking.read_all(entry[1])
         return entry[0]
+
+    def worked_out(self, names: tuple[str, ...] = KEPT, skip: set | None = None) -> dict[tuple[str, Any], tuple]:
+        """The values of ``cached`` under ``names`` worked out so far with their deps, (name, key)
+        → (value, deps), leaving out the keys in ``skip``: what the next build may keep."""
+        out = {}
+        for name in names:
+            for key, entry in self.__dict__.get(f"_cached_{name}", {}).items():
+                if entry[1] is not None and (skip is None or (name, key) not in skip):
+                    out[name, key] = entry
+        return out
 
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:
@@ -216,7 +233,7 @@ class Catalog:
             for kind in out:
                 for ref in dict.fromkeys(getattr(paper, kind)):
                     out[kind][ref].append(pid)
-        return out
+        return {kind: dict(refs) for kind, refs in out.items()}
 
     def papers_under(self, tree: str, node_id: str) -> list[str]:
         """Papers of a node and of all its descendants, each once."""
@@ -236,7 +253,7 @@ class Catalog:
                 out["metrics"][m].append(bid)
             for p in dict.fromkeys(r.paper for r in bench.results if r.paper):
                 out["papers"][p].append(bid)
-        return out
+        return {kind: dict(refs) for kind, refs in out.items()}
 
     @derived
     def datasets_by_task(self) -> dict[str, list[str]]:
@@ -244,7 +261,7 @@ class Catalog:
         for did, ds in self.datasets.items():
             for t in dict.fromkeys(ds.tasks):
                 out[t].append(did)
-        return out
+        return dict(out)
 
     @cached_property
     def corrections_by_record(self) -> dict[str, list[Correction]]:
@@ -261,4 +278,4 @@ class Catalog:
             for rid, model in self.models(kind).items():
                 if model.paper:
                     out[model.paper].append((kind, rid))
-        return out
+        return dict(out)

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from .cache import cache_dir, read_plain, signature, write_plain
+from .models import KINDS as MODELS
 
-FORMAT = 3
+FORMAT = 4
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -53,14 +54,18 @@ class State:
     (one per rendering process), and a page's deps are (table number, array('I') of indices) as
     bytes, which keeps 10,000 pages' deps small to hold, pass between processes, and store.
     ``spliced`` holds, for each data file made of one fragment per record, where its fragments sit
-    (render.spliced), so that an update re-makes only the fragments of changed records."""
+    (render.spliced), so that an update re-makes only the fragments of changed records; ``memo``
+    the back-links and related-paper pools worked out, with their deps (Catalog.worked_out), so
+    that an update does not build every record's model to work them out again."""
 
     build: str
     digest: str
-    records: dict[tuple[str, str], tuple[tuple, dict[str, bytes], Any]] = field(default_factory=dict)
+    records: dict[tuple[str, str], tuple[tuple, bytes, Any]] = field(default_factory=dict)
     tables: list[list[tuple]] = field(default_factory=list)
     pages: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     spliced: dict[str, tuple] = field(default_factory=dict)
+    memo: dict[tuple, tuple] = field(default_factory=dict)
+    program: str = ""  # the program that made it (freshness.program_digest): fingerprints are its own
 
     def deps_of(self, path: str) -> set[tuple]:
         table, raw = self.pages[path]
@@ -104,7 +109,8 @@ def load(out: Path) -> State | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     try:
-        return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"], data["spliced"])
+        return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"], data["spliced"],
+                     data["memo"], data["program"])
     except KeyError:
         return None
 
@@ -113,19 +119,27 @@ def save(out: Path, state: State) -> None:
     try:
         write_plain(state_path(out), {"format": FORMAT, "build": state.build, "digest": state.digest,
                                       "records": state.records, "tables": state.tables, "pages": state.pages,
-                                      "spliced": state.spliced})
+                                      "spliced": state.spliced, "memo": state.memo,
+                                      "program": state.program})
     except OSError:
         pass  # no cache: the next build is a full one
 
 
-def fingerprint(model: Any) -> dict[str, bytes]:
+DIGEST = 8  # bytes of a field's hash
+
+
+def fingerprint(model: Any) -> bytes:
     """Each field of a model, hashed (8 bytes of BLAKE2b of its repr: a missed change would need a
-    collision in 2**64)."""
-    return {name: hashlib.blake2b(repr(getattr(model, name)).encode(), digest_size=8).digest()
-            for name in type(model).model_fields}
+    collision in 2**64), in the model's field order, as one string of bytes (quick to store)."""
+    return b"".join(hashlib.blake2b(repr(getattr(model, name)).encode(), digest_size=DIGEST).digest()
+                    for name in type(model).model_fields)
 
 
-def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tuple[tuple, dict[str, bytes], Any]]:
+def _fields(kind: str) -> tuple[str, ...]:
+    return tuple(MODELS[kind].model_fields)
+
+
+def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tuple[tuple, bytes, Any]]:
     """Signature, fingerprint and `added` date of every record; a record whose file kept its
     signature keeps them from ``previous`` (its file, so its fields, did not change), so an update
     builds the models of the changed records only. Also tells the catalog its newest `added` date
@@ -158,11 +172,12 @@ def changes(old: dict, new: dict) -> set[tuple]:
         kind, rid = key
         before, after = old.get(key), new.get(key)
         if before is None or after is None:
-            fields = (after or before)[1]
-            changed.update(("f", kind, rid, name) for name in fields)
+            changed.update(("f", kind, rid, name) for name in _fields(kind))
             changed.update({("ids", kind), ("has", kind, rid), ("f", kind, rid, "*")})
         elif before[1] != after[1]:
-            changed.update(("f", kind, rid, name) for name, h in after[1].items() if before[1].get(name) != h)
+            a, b = before[1], after[1]
+            changed.update(("f", kind, rid, name) for i, name in enumerate(_fields(kind))
+                           if a[i * DIGEST:(i + 1) * DIGEST] != b[i * DIGEST:(i + 1) * DIGEST])
     return changed
 
 
@@ -185,17 +200,25 @@ def stale(state: State, paths: list[str], hit: set[tuple]) -> set[str]:
     return out
 
 
-def record_deps(state: State, tables: list[list[tuple]], pages: dict[str, tuple[int, bytes]],
-                spliced: dict[str, tuple]) -> None:
-    """Store (or replace) the deps of rendered pages (``tables``, ``pages`` and ``spliced`` as
-    render_into returns them); many small tables from updates are merged into one now and then."""
-    state.spliced.update(spliced)
+def record_deps(state: State, rendered: Any) -> None:
+    """Store (or replace) what rendering noted (render.Rendered): the deps of the rendered pages,
+    the splice records of the data files and the cached values worked out. Many small tables from
+    updates are merged into one now and then."""
+    state.spliced.update(rendered.spliced)
+    state.memo.update(rendered.memo)
     base = len(state.tables)
-    state.tables.extend(tables)
-    for path, (table, raw) in pages.items():
+    state.tables.extend(rendered.tables)
+    for path, (table, raw) in rendered.pages.items():
         state.pages[path] = (base + table, raw)
     if len(state.tables) > 16:
         _merge_small(state)
+
+
+def kept(state: State, hit: set[tuple]) -> dict[tuple, tuple]:
+    """The cached values of the last build that still hold: none of their deps is in ``hit``. The
+    others are dropped from the state (they are worked out again if a page needs them)."""
+    state.memo = {key: entry for key, entry in state.memo.items() if entry[1].isdisjoint(hit)}
+    return state.memo
 
 
 def _merge_small(state: State, big: int = 50_000) -> None:

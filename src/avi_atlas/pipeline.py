@@ -299,6 +299,8 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
     previous = incremental.load(out) if use_cache else None
+    if previous is not None and previous.program != program:  # another program: nothing of it is reused
+        previous = None
     records = incremental.snapshot(catalog, previous) if use_cache else {}
     digest = incremental.global_digest(program, root, derive.as_of(catalog))
     build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
@@ -309,24 +311,25 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
         hit = tracking.matches(changed) if changed else set()
         stale = incremental.stale(previous, paths, hit)
         gone = set(previous.pages) - set(paths)
+        catalog.kept = incremental.kept(previous, hit)  # back-links and pools whose deps did not change
         site = out.resolve()
         for page in pages:  # a data file of one fragment per record: keep the fragments of unchanged records
             if page.path in stale and page.layout is not None and page.path in previous.spliced:
                 page.splice = (site / page.path, previous.spliced[page.path], hit)
-        deps = render.update([page for page in pages if page.path in stale], gone, out, search=search,
-                             progress=progress, inputs=inputs, build=build_id)
+        rendered = render.update([page for page in pages if page.path in stale], gone, out, search=search,
+                                     progress=progress, inputs=inputs, build=build_id)
         for path in gone:
             del previous.pages[path]
             previous.spliced.pop(path, None)
         previous.build, previous.records = build_id, records
-        incremental.record_deps(previous, *deps)
+        incremental.record_deps(previous, rendered)
         incremental.save(out, previous)
         report.rendered = len(stale)
         return report
-    deps = render.write(pages, out, search=search, progress=progress, inputs=inputs, build=build_id)
+    rendered = render.write(pages, out, search=search, progress=progress, inputs=inputs, build=build_id)
     if use_cache:
-        state = incremental.State(build_id, digest, records)
-        incremental.record_deps(state, *deps)
+        state = incremental.State(build_id, digest, records, program=program)
+        incremental.record_deps(state, rendered)
         incremental.save(out, state)
     report.rendered = len(pages)
     return report

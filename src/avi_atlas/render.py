@@ -308,12 +308,26 @@ def evidence_parts(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+@dataclass
+class Rendered:
+    """What rendering noted for the incremental state (incremental.State): the deps of each page,
+    interned (one table per process; per page its table and indices), what each assembled data
+    file's next update needs (``spliced``), and the ``cached`` values worked out, with their deps
+    (``memo``, Catalog.worked_out)."""
+
+    tables: list[list[tuple]]
+    pages: dict[str, tuple[int, bytes]]
+    spliced: dict[str, tuple]
+    memo: dict[tuple, tuple]
+
+
 class _Renderer:
     """Templates compiled once, and each paper's comparison row rendered once per link depth."""
 
     def __init__(self, pages: list[Page], folder: Path | None):
         self.env = environment(str(folder or templates_dir()))
         cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
+        self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
         self.row_template = self.env.get_template("_compare_row.html")
         self.rows: dict[tuple[str, str], tuple[Markup, frozenset]] = {}
@@ -387,11 +401,13 @@ def _write_page(root: Path, rel_path: str, text: str) -> None:
 
 
 _INTERNER = None  # a worker's dep table (incremental.Interner)
+_SENT: set = set()  # the cached values a worker has sent already
 
 
-def _render_chunk(start: int) -> tuple[int, list[tuple], list[tuple[str, bytes]]]:
+def _render_chunk(start: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple | None]], dict]:
     """In a worker: render pages[start:start+CHUNK] into the temporary site. Returns the worker's
-    pid, the deps it met for the first time, and each page's deps as indices into its table."""
+    pid, the deps it met for the first time, each page's deps as indices into its table (and what
+    an assembled data file's update needs), and the cached values it worked out since last time."""
     global _WORKER, _INTERNER
     assert _WORK is not None
     pages, folder, root = _WORK
@@ -404,15 +420,16 @@ def _render_chunk(start: int) -> tuple[int, list[tuple], list[tuple[str, bytes]]
         text, deps, splice = _WORKER.render(page)
         _write_page(root, page.path, text)
         done.append((page.path, _INTERNER.ids(deps), splice))
-    return os.getpid(), _INTERNER.new(), done
+    memo = _WORKER.cat.worked_out(skip=_SENT) if _WORKER.cat is not None else {}
+    _SENT.update(memo)
+    return os.getpid(), _INTERNER.new(), done, memo
 
 
 def render_into(root: Path, pages: list[Page], folder: Path | None = None, progress: Progress = Progress(),
-                jobs: int | None = None) -> tuple[list[list[tuple]], dict[str, tuple[int, bytes]], dict[str, tuple]]:
+                jobs: int | None = None) -> Rendered:
     """Render every page and write it under ``root``, in worker processes when that pays. Returns
-    the pages' deps (tracking.py), interned: one table of deps per process, and per page its table
-    and the indices into it (incremental.State); and for each assembled data file what its next
-    update needs (``spliced``). Raises BuildError on a template error (in any worker)."""
+    what the incremental state needs (``Rendered``). Raises BuildError on a template error (in
+    any worker)."""
     from .incremental import Interner
 
     jobs = jobs_for(len(pages)) if jobs is None else jobs
@@ -427,17 +444,20 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                     splices[page.path] = splice
                 _write_page(root, page.path, text)
                 advance()
-            return [interner.table], deps, splices
+            memo = renderer.cat.worked_out() if renderer.cat is not None else {}
+            return Rendered([interner.table], deps, splices, memo)
         import multiprocessing
 
         global _WORK
         _WORK = (pages, folder, root)
         tables: dict[int, list[tuple]] = {}
         raw: dict[str, tuple[int, bytes]] = {}
+        memo: dict[tuple, tuple] = {}
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for pid, new, done in pool.imap_unordered(_render_chunk, range(0, len(pages), CHUNK)):
+                for pid, new, done, worked in pool.imap_unordered(_render_chunk, range(0, len(pages), CHUNK)):
                     tables.setdefault(pid, []).extend(new)
+                    memo.update(worked)
                     for path, ids, splice in done:
                         raw[path] = (pid, ids)
                         if splice is not None:
@@ -446,7 +466,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         finally:
             _WORK = None
     number = {pid: i for i, pid in enumerate(tables)}
-    return list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices
+    return Rendered(list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo)
 
 
 def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,
@@ -484,7 +504,7 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
 
 
 def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False,
-          progress: Progress = Progress(), inputs: str = "", build: str = "") -> tuple:
+          progress: Progress = Progress(), inputs: str = "", build: str = "") -> Rendered:
     """Render every page into a fresh folder (in worker processes on a large site), then swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
@@ -523,11 +543,11 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
 
 
 def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = None, search: bool = False,
-           progress: Progress = Progress(), inputs: str = "", build: str = "") -> tuple:
+           progress: Progress = Progress(), inputs: str = "", build: str = "") -> Rendered:
     """Render ``pages`` (the stale ones, see incremental.py) and put them into the existing site,
     deleting the pages in ``gone``. The pages are staged beside the site, then moved in under a
     journal: a build killed before the journal is written leaves the previous site untouched; one
-    killed after it is finished by the next run (``recover``). Returns the pages' deps."""
+    killed after it is finished by the next run (``recover``). Returns what rendering noted."""
     folder = folder or templates_dir()
     out = out.resolve()
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.stage-{os.getpid()}-", dir=out.parent))
