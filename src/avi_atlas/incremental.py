@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ class State:
     spliced: dict[str, tuple] = field(default_factory=dict)
     memo: dict[tuple, tuple] = field(default_factory=dict)
     program: str = ""  # the program that made it (freshness.program_digest): fingerprints are its own
+    table_files: list[str | None] = field(default_factory=list)  # the file of each table, once written
 
     def deps_of(self, path: str) -> set[tuple]:
         table, raw = self.pages[path]
@@ -104,23 +106,52 @@ def state_path(out: Path) -> Path:
     return cache_dir() / f"pages-{key}.pickle"
 
 
+TABLE_NAME = re.compile(r"^pages-[0-9a-f]{20}\.t[0-9a-f]{16}\.pickle$")
+
+
 def load(out: Path) -> State | None:
-    data = read_plain(state_path(out))
+    """The state the last build of ``out`` saved, or None (none, another format, or damaged)."""
+    path = state_path(out)
+    data = read_plain(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     try:
-        return State(data["build"], data["digest"], data["records"], data["tables"], data["pages"], data["spliced"],
-                     data["memo"], data["program"])
-    except KeyError:
+        names = data["tables"]
+        tables = []
+        for name in names:  # each table of deps is a file of its own, written once (see save)
+            if not (isinstance(name, str) and TABLE_NAME.match(name) and name.startswith(path.stem + ".")):
+                return None
+            table = read_plain(path.with_name(name))
+            if not isinstance(table, list):
+                return None
+            tables.append(table)
+        state = State(data["build"], data["digest"], data["records"], tables, data["pages"], data["spliced"],
+                      data["memo"], data["program"])
+    except (KeyError, TypeError):
         return None
+    state.table_files = list(names)
+    return state
 
 
 def save(out: Path, state: State) -> None:
+    """Write the state: the tables of deps not written yet each to a file of their own (an update
+    adds a small one, and the big ones of the full build are not written again), then the rest,
+    then delete the table files it no longer names."""
+    path = state_path(out)
     try:
-        write_plain(state_path(out), {"format": FORMAT, "build": state.build, "digest": state.digest,
-                                      "records": state.records, "tables": state.tables, "pages": state.pages,
-                                      "spliced": state.spliced, "memo": state.memo,
-                                      "program": state.program})
+        files = list(state.table_files)
+        files += [None] * (len(state.tables) - len(files))
+        for i, table in enumerate(state.tables):
+            if files[i] is None:
+                files[i] = f"{path.stem}.t{os.urandom(8).hex()}.pickle"
+                write_plain(path.with_name(files[i]), table)
+        write_plain(path, {"format": FORMAT, "build": state.build, "digest": state.digest,
+                           "records": state.records, "tables": files, "pages": state.pages,
+                           "spliced": state.spliced, "memo": state.memo, "program": state.program})
+        state.table_files = files
+        for old in path.parent.glob(f"{path.stem}.t*.pickle"):
+            if old.name not in files:
+                old.unlink(missing_ok=True)
     except OSError:
         pass  # no cache: the next build is a full one
 
@@ -232,4 +263,6 @@ def _merge_small(state: State, big: int = 50_000) -> None:
         ids = array("I")
         ids.frombytes(raw)
         state.pages[path] = (len(keep), merged.ids(frozenset(state.tables[table][i] for i in ids)))
+    files = state.table_files + [None] * (len(state.tables) - len(state.table_files))
     state.tables = [state.tables[i] for i in keep] + [merged.table]
+    state.table_files = [files[i] for i in keep] + [None]
