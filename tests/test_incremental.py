@@ -199,6 +199,24 @@ def test_state_of_another_program_is_not_reused(synthetic: Path, tmp_path: Path)
     assert tree(site) == tree(clean)
 
 
+def test_an_update_writes_a_small_table_and_a_missing_one_means_a_full_build(synthetic: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    first = pipeline.build(synthetic, site, use_cache=True)
+    path = incremental.state_path(site)
+    before = {p.name: p.stat().st_mtime_ns for p in path.parent.glob(f"{path.stem}.t*.pickle")}
+    assert before
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    assert pipeline.build(synthetic, site, use_cache=True).rendered < 10
+    after = {p.name: p.stat().st_mtime_ns for p in path.parent.glob(f"{path.stem}.t*.pickle")}
+    assert {k: after[k] for k in before} == before and len(after) == len(before) + 1  # the old ones untouched
+    (path.parent / next(iter(before))).unlink()  # a damaged cache: the state cannot be trusted
+    edit(synthetic / "papers/paper-3.yaml", r"Edited. ", "Edited twice. ")
+    assert pipeline.build(synthetic, site, use_cache=True).rendered == first.rendered
+    clean = tmp_path / "clean"
+    pipeline.build(synthetic, clean)
+    assert tree(site) == tree(clean)
+
+
 def test_deps_survive_many_small_updates():
     state = incremental.State("b", "d")
     expected = {}
