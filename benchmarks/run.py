@@ -7,6 +7,10 @@ For each size: generate a synthetic catalog (benchmarks/generate.py), then time,
 nothing changed, and a rebuild after one paper changed; peak memory is the process's maximum RSS.
 Then build a Hugo site (Debian package `hugo`) with as many pages as avi-atlas wrote and the same
 average page size, and report avi-atlas / Hugo.
+
+Each figure is the median of ``--repeat`` runs (3 by default): on a shared machine one run can be
+a third slower than the next. The full build and Hugo's build alternate, so that both meet the
+same machine; each one-change rebuild follows its own one-record edit.
 """
 
 from __future__ import annotations
@@ -39,6 +43,22 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
     if code != "0":
         raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{run.stderr[-2000:]}")
     return wall, int(rss_kb) / 1024
+
+
+def median_of(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The median wall time of several runs, and the highest peak memory among them."""
+    walls = sorted(w for w, _ in runs)
+    return walls[len(walls) // 2], max(m for _, m in runs)
+
+
+def repeated(cmd: list[str], times: int, before=None, cwd: Path | None = None) -> tuple[float, float]:
+    """``timed(cmd)`` ``times`` times, ``before()`` (not timed) ahead of each run; the median."""
+    runs = []
+    for _ in range(times):
+        if before is not None:
+            before()
+        runs.append(timed(cmd, cwd))
+    return median_of(runs)
 
 
 def site_shape(site: Path) -> tuple[int, int]:
@@ -74,47 +94,62 @@ def hugo_site(root: Path, pages: int, avg_bytes: int, seed: int = 3) -> Path:
 
 
 def touch_summary(paper: Path) -> None:
-    paper.write_text(paper.read_text().replace("summary: >-\n  ", "summary: >-\n  Changed. "))
+    """One edit of one record: its summary gains a word, or loses the one the last edit added."""
+    text = paper.read_text()
+    if "summary: >-\n  Changed. " in text:
+        paper.write_text(text.replace("summary: >-\n  Changed. ", "summary: >-\n  ", 1))
+    else:
+        paper.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Changed. ", 1))
 
 
-def measure(n: int, work: Path, hugo: bool) -> dict:
+def measure(n: int, work: Path, hugo: bool, times: int = 3) -> dict:
     base = work / str(n)
     catalog, site = base / "catalog", base / "site"
     counts = generate(n, catalog)
     exe = shutil.which("avi-atlas") or "avi-atlas"
     if site.exists():
         shutil.rmtree(site)
-    result: dict = {"papers": n, "records": counts}
+    result: dict = {"papers": n, "records": counts, "repeat": times}
     cache = base / "record-cache"  # cache.py's folder, private to this run
     shutil.rmtree(cache, ignore_errors=True)
     os.environ["AVI_ATLAS_CACHE_DIR"] = str(cache)
     validate = [exe, "validate", "--catalog", str(catalog)]
     build = [exe, "build", "--catalog", str(catalog), "--out", str(site), "--no-search"]
     cold_site = base / "site-cold"
-    shutil.rmtree(cold_site, ignore_errors=True)
-    result["validate_cold"] = timed(validate + ["--no-cache"])
-    result["build_cold"] = timed([exe, "build", "--catalog", str(catalog), "--out", str(cold_site), "--no-search",
-                                  "--no-cache"])
+    result["validate_cold"] = repeated(validate + ["--no-cache"], times)
+    result["build_cold"] = repeated([exe, "build", "--catalog", str(catalog), "--out", str(cold_site), "--no-search",
+                                     "--no-cache"], times, before=lambda: shutil.rmtree(cold_site, ignore_errors=True))
     result["validate"] = timed(validate)  # fills the record cache
-    result["validate_warm"] = timed(validate)  # every record from the cache
-    result["build"] = timed(build)  # into an empty folder, record cache warm
-    result["rebuild_no_change"] = timed(build)
-    touch_summary(catalog / "papers" / "paper-0.yaml")
-    result["rebuild_one_change"] = timed(build)
-    touch_summary(catalog / "papers" / "paper-1.yaml")
-    result["validate_one_change"] = timed(validate)
+    result["validate_warm"] = repeated(validate, times)  # every record from the cache
+    builds, hugos = [], []
+    hsite = None
+    if hugo and shutil.which("hugo"):  # as many pages as avi-atlas writes, of the same average size
+        shutil.rmtree(site, ignore_errors=True)
+        timed(build)
+        pages, size = site_shape(site)
+        hsite = hugo_site(base / "hugo", pages, size // pages)
+    public = base / "hugo-public"
+    for _ in range(times):  # a full build into an empty folder (record cache warm), then Hugo's, in turn
+        shutil.rmtree(site, ignore_errors=True)
+        builds.append(timed(build))
+        if hsite is not None:
+            shutil.rmtree(public, ignore_errors=True)
+            hugos.append(timed(["hugo", "--quiet", "--destination", str(public)], cwd=hsite))
+    result["build"] = median_of(builds)
+    result["rebuild_no_change"] = repeated(build, times)
+    result["rebuild_one_change"] = repeated(build, times, before=lambda: touch_summary(catalog / "papers" / "paper-0.yaml"))
+    result["validate_one_change"] = repeated(validate, times,
+                                             before=lambda: touch_summary(catalog / "papers" / "paper-1.yaml"))
     pages, size = site_shape(site)
     result["pages"], result["avg_page_kb"] = pages, round(size / pages / 1024, 1)
-    if hugo and shutil.which("hugo"):
-        hsite = hugo_site(base / "hugo", pages, size // pages)
-        result["hugo"] = timed(["hugo", "--quiet", "--destination", str(base / "hugo-public")], cwd=hsite)
-        result["hugo_again"] = timed(["hugo", "--quiet", "--destination", str(base / "hugo-public")], cwd=hsite)
-        hp, hs = site_shape(base / "hugo-public")
+    if hugos:
+        result["hugo"] = median_of(hugos)
+        hp, hs = site_shape(public)
         result["hugo_pages"], result["hugo_avg_page_kb"] = hp, round(hs / max(hp, 1) / 1024, 1)
         result["build_over_hugo"] = round(result["build"][0] / result["hugo"][0], 2)
         result["build_cold_over_hugo"] = round(result["build_cold"][0] / result["hugo"][0], 2)
         result["no_change_over_hugo"] = round(result["rebuild_no_change"][0] / result["hugo"][0], 2)
-    result["one_change_over_full"] = round(result["rebuild_one_change"][0] / result["build"][0], 2)
+    result["one_change_over_full"] = round(result["rebuild_one_change"][0] / result["build"][0], 3)
     return result
 
 
@@ -124,6 +159,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/avi-bench"))
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is reported)")
     args = ap.parse_args()
     runs = []
     print(f"{platform.node()} · {platform.python_version()} · {platform.machine()}")
@@ -131,7 +167,7 @@ def main() -> None:
               f"{'build cold':>10} {'build':>8} {'no-chg':>7} {'1-chg':>7} {'hugo':>7} {'b/h':>5} {'peak MB':>8}")
     print(header)
     for n in args.sizes:
-        r = measure(n, args.work, not args.no_hugo)
+        r = measure(n, args.work, not args.no_hugo, args.repeat)
         runs.append(r)
         hugo_t = f"{r['hugo'][0]:7.2f}" if "hugo" in r else "      —"
         ratio = f"{r['build_over_hugo']:5.2f}" if "hugo" in r else "    —"

@@ -1,0 +1,40 @@
+"""benchmarks/run.py: the harness runs end to end on a small catalog, and its figures add up."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import run  # noqa: E402
+
+
+def test_one_edit_and_the_next_undo_each_other(tmp_path: Path):
+    paper = tmp_path / "p.yaml"
+    paper.write_text("title: T\nsummary: >-\n  Says what it does.\n")
+    original = paper.read_text()
+    run.touch_summary(paper)
+    assert paper.read_text() != original and "Changed." in paper.read_text()
+    run.touch_summary(paper)
+    assert paper.read_text() == original
+
+
+def test_median_of_runs():
+    assert run.median_of([(3.0, 10), (1.0, 30), (2.0, 20)]) == (2.0, 30)
+
+
+@pytest.mark.skipif(shutil.which("avi-atlas") is None, reason="needs the installed avi-atlas command")
+def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "unused"))  # measure() sets its own
+    result = run.measure(40, tmp_path, hugo=False, times=1)
+    for key in ("validate_cold", "build_cold", "validate_warm", "build", "rebuild_no_change",
+                "rebuild_one_change", "validate_one_change"):
+        wall, peak = result[key]
+        assert wall > 0 and peak > 0, key
+    assert result["pages"] > 40 and result["avg_page_kb"] > 0
+    assert result["one_change_over_full"] == round(result["rebuild_one_change"][0] / result["build"][0], 3)
