@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 
 from .catalog import Catalog
@@ -16,6 +17,15 @@ def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
         return sorted(members, key=lambda o: (-(cat.papers[o].year or 0), o))[:POOL]
 
     return cat.cached("related_pools", (kind, ref), newest)
+
+
+def _newest_first(cat: Catalog) -> dict[str, int]:
+    """Every paper's place when all are ordered newest year first, then by id (made once)."""
+    def order() -> dict[str, int]:
+        papers = cat.papers
+        return {pid: i for i, pid in enumerate(sorted(papers, key=lambda o: (-(papers[o].year or 0), o)))}
+
+    return cat.cached("year_rank", None, order)
 
 
 def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]]]:
@@ -34,11 +44,10 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
                 scores.update(members)
     scores.pop(pid, None)
     # only candidates scoring at least the limit-th best score can make the list: rank just those
-    ranked = sorted(scores.values(), reverse=True)
-    floor = ranked[limit - 1] if len(ranked) >= limit else 0
-    papers = cat.papers
-    top = sorted((o for o, s in scores.items() if s >= floor),
-                 key=lambda o: (-scores[o], -(papers[o].year or 0), o))[:limit]
+    best = heapq.nlargest(limit, scores.values())
+    floor = best[-1] if len(best) == limit else 0
+    rank = _newest_first(cat)
+    top = sorted((o for o, s in scores.items() if s >= floor), key=lambda o: (-scores[o], rank[o]))[:limit]
     out = []
     for other in top:
         theirs = cat.papers[other]

@@ -167,24 +167,24 @@ def _index_context(cat: Catalog, kind: str) -> dict[str, Any]:
 
 
 def _paper_context(cat: Catalog, pid: str) -> dict[str, Any]:
-    return {"paper": cat.papers[pid], "record": cat.records["papers"][pid],
+    return {"paper": cat.records["papers"][pid].whole(), "record": cat.records["papers"][pid],
             "bibtex": derive.paper_bibtex(cat, pid), "results": derive.paper_results(cat, pid),
             "related": related.related(cat, pid)}
 
 
 def _dataset_context(cat: Catalog, did: str) -> dict[str, Any]:
     users = sorted(cat.papers_by["datasets"].get(did, []), key=lambda p: (-(cat.papers[p].year or 0), p))
-    return {"dataset": cat.datasets[did], "record": cat.records["datasets"][did],
+    return {"dataset": cat.records["datasets"][did].whole(), "record": cat.records["datasets"][did],
             "rows": tables.comparison(cat, users)}
 
 
 def _benchmark_context(cat: Catalog, bid: str) -> dict[str, Any]:
-    return {"bench": cat.benchmarks[bid], "board": derive.leaderboard(cat, bid),
+    return {"bench": cat.records["benchmarks"][bid].whole(), "board": derive.leaderboard(cat, bid),
             "record": cat.records["benchmarks"][bid], "charts": _sota_charts(cat, bid)}
 
 
 def _metric_context(cat: Catalog, mid: str) -> dict[str, Any]:
-    return {"metric": cat.metrics[mid], "record": cat.records["metrics"][mid]}
+    return {"metric": cat.records["metrics"][mid].whole(), "record": cat.records["metrics"][mid]}
 
 
 LATER = {"papers": _paper_context, "datasets": _dataset_context, "benchmarks": _benchmark_context,
