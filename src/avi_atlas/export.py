@@ -12,7 +12,7 @@ import json
 from array import array
 from functools import partial
 from typing import Any, Callable
-from xml.sax.saxutils import escape as xml_escape
+from html import escape
 
 from . import derive, tracking
 from .catalog import TREES, Catalog
@@ -208,16 +208,16 @@ def atom_feed(cat: Catalog, base_url: str, limit: int = 50) -> str:
         entries.append(
             "<entry>"
             f"<id>tag:avi-atlas,2026:{kind}/{rid}</id>"
-            f"<title>{xml_escape(title)}</title>"
-            f'<link rel="alternate" type="text/html" href="{xml_escape(kind)}/{xml_escape(rid)}/"/>'
+            f"<title>{escape(title, quote=False)}</title>"
+            f'<link rel="alternate" type="text/html" href="{escape(kind)}/{escape(rid)}/"/>'
             f"<updated>{added.isoformat()}T00:00:00Z</updated>"
             f'<category term="{SINGULAR[kind]}"/>'
-            + (f"<summary>{xml_escape(summary.strip())}</summary>" if summary else "")
+            + (f"<summary>{escape(summary.strip(), quote=False)}</summary>" if summary else "")
             + "</entry>"
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{xml_escape(base)}">'
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{escape(base)}">'
         "<id>tag:avi-atlas,2026:feed</id><title>AVI Atlas: newly added records</title>"
         f'<link rel="self" href="feed.xml"/><link rel="alternate" type="text/html" href="./"/>'
         f"<updated>{updated}</updated><author><name>AVI Atlas contributors</name></author>"

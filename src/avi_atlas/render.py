@@ -332,24 +332,25 @@ class _Renderer:
         self.row_template = self.env.get_template("_compare_row.html")
         self.rows: dict[tuple[str, str], tuple[Markup, frozenset]] = {}
 
-    def render(self, page: Page) -> tuple[str, frozenset, tuple | None]:
-        """The page's text, what it read (its deps, tracking.py), and for a data file made of
-        fragments what an update of it needs (``spliced``)."""
+    def render(self, page: Page) -> tuple[str | bytes, frozenset, tuple | None]:
+        """The page's text (encoded, for a data file made of fragments), what it read (its deps,
+        tracking.py), and for a data file made of fragments what an update of it needs (``spliced``)."""
         if page.layout is not None:
             reuse, shared = _reuse(page.splice) if page.splice is not None else (None, frozenset())
             with tracking.everything():  # its fragments note their own reads (export.assemble)
                 text = export.assemble(page.layout(), reuse, shared)
-            return str(text), text.deps(), spliced(text)
+            data = text.encode("utf-8")  # encoded once: to write, and for its digest
+            return data, text.deps(), spliced(text, data)
         with tracking.tracked(compact=tracking.LIMIT) as deps:
             text = _render_one(page, self.env, self.row_template, self.rows)
         return text, frozenset(deps), None
 
 
-def spliced(text: "export.Assembled") -> tuple:
-    """What the next update of an assembled data file needs: the digest of its text (the copy on
-    disk is used only if it still has it), its fragments' keys and spans, and their shared deps."""
-    return (hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest(), text.keys, text.spans.tobytes(),
-            text.shared)
+def spliced(text: "export.Assembled", data: bytes) -> tuple:
+    """What the next update of an assembled data file needs: the digest of its text (``data``, the
+    text encoded; the copy on disk is used only if it still has it), its fragments' keys and
+    spans, and their shared deps."""
+    return hashlib.blake2b(data, digest_size=16).digest(), text.keys, text.spans.tobytes(), text.shared
 
 
 def _reuse(splice: tuple) -> tuple[Callable[[str, str], str | None] | None, frozenset]:
@@ -360,11 +361,12 @@ def _reuse(splice: tuple) -> tuple[Callable[[str, str], str | None] | None, froz
     if not shared.isdisjoint(hit):
         return None, frozenset()
     try:
-        text = Path(live).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data = Path(live).read_bytes()
+    except OSError:
         return None, frozenset()
-    if hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() != digest:
+    if hashlib.blake2b(data, digest_size=16).digest() != digest:
         return None, frozenset()
+    text = data.decode("utf-8")
     spans = array("Q")
     spans.frombytes(raw)
     where = {key: i for i, key in enumerate(keys)}
@@ -394,10 +396,13 @@ def jobs_for(n_pages: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _write_page(root: Path, rel_path: str, text: str) -> None:
+def _write_page(root: Path, rel_path: str, text: str | bytes) -> None:
     target = root / rel_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text, encoding="utf-8")
 
 
 _INTERNER = None  # a worker's dep table (incremental.Interner)
