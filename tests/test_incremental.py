@@ -23,6 +23,13 @@ def tree(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+def same_as_clean(catalog: Path, site: Path, tmp_path: Path) -> bool:
+    """Whether ``site`` equals, byte for byte, a clean build of ``catalog``."""
+    clean = tmp_path / "clean"
+    assert pipeline.build(catalog, clean).ok
+    return tree(site) == tree(clean)
+
+
 def edit(path: Path, pattern: str, replacement: str) -> None:
     text = path.read_text(encoding="utf-8")
     new, n = re.subn(pattern, replacement, text, count=1, flags=re.M)
@@ -118,9 +125,7 @@ def test_a_data_file_changed_on_disk_is_made_again_whole(synthetic: Path, tmp_pa
     monkeypatch.setattr(export, "_json_entry", lambda cat, kind, rid: made.append((kind, rid)) or real(cat, kind, rid))
     assert pipeline.build(synthetic, site, use_cache=True).ok
     assert len(made) > 100  # every fragment made again: the copy on disk is not the one the build wrote
-    clean = tmp_path / "clean"
-    pipeline.build(synthetic, clean)
-    assert tree(site) == tree(clean)
+    assert same_as_clean(synthetic, site, tmp_path)
 
 
 def test_state_from_another_build_means_a_full_build(synthetic: Path, tmp_path: Path):
@@ -194,9 +199,7 @@ def test_state_of_another_program_is_not_reused(synthetic: Path, tmp_path: Path)
     report = pipeline.build(synthetic, site, use_cache=True)
     assert report.ok and report.rendered > 250  # a full build, and a state of this program again
     assert incremental.load(site).program != "an older avi-atlas"
-    clean = tmp_path / "clean"
-    pipeline.build(synthetic, clean)
-    assert tree(site) == tree(clean)
+    assert same_as_clean(synthetic, site, tmp_path)
 
 
 def test_an_update_writes_a_small_table_and_a_missing_one_means_a_full_build(synthetic: Path, tmp_path: Path):
@@ -212,9 +215,7 @@ def test_an_update_writes_a_small_table_and_a_missing_one_means_a_full_build(syn
     (path.parent / next(iter(before))).unlink()  # a damaged cache: the state cannot be trusted
     edit(synthetic / "papers/paper-3.yaml", r"Edited. ", "Edited twice. ")
     assert pipeline.build(synthetic, site, use_cache=True).rendered == first.rendered
-    clean = tmp_path / "clean"
-    pipeline.build(synthetic, clean)
-    assert tree(site) == tree(clean)
+    assert same_as_clean(synthetic, site, tmp_path)
 
 
 def test_deps_survive_many_small_updates():
