@@ -64,3 +64,21 @@ def test_atom_feed_is_well_formed_and_newest_first(cat):
 def test_bibtex_bundle_skips_unverified(cat):
     text = export.bibtex_bundle(cat, list(cat.papers))
     assert text.count("@") == 3 and "@inproceedings{sound-maker," in text
+
+
+def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
+    from avi_atlas import tracking
+
+    def make():
+        for dep in (("ids", "papers"), ("f", "papers", "x", "title"), ("has", "papers", "x"), ("f", "papers", "y", "title")):
+            tracking.read(dep)
+        return "a"
+
+    layout = ["[", ("papers", "x", make), ",", ("papers", "y", lambda: "b"), "]"]
+    out = export.assemble(layout)
+    assert out == "[a,b]" and out.keys == (("papers", "x"), ("papers", "y"))
+    assert list(out.spans) == [1, 2, 3, 4]
+    assert out.shared == {("ids", "papers"), ("f", "papers", "y", "title")}  # x's own reads are its own
+    assert out.deps() >= {("f", "papers", None, "*"), ("ids", "papers")}
+    kept = export.assemble(layout, reuse=lambda kind, rid: "A" if rid == "x" else None)
+    assert kept == "[A,b]" and kept.shared == frozenset()  # a kept fragment is not made again

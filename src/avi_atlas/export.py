@@ -66,7 +66,7 @@ def assemble(layout: list[str | Fragment], reuse: Callable[[str, str], str | Non
         if text is None:
             with tracking.tracked() as deps:
                 text = make()
-            noted.update(d for d in deps if not (d[1] == kind and d[2] == rid and d[0] in ("f", "has")))
+            noted.update(d for d in deps if not (d[0] in ("f", "has") and d[1] == kind and d[2] == rid))
         keys.append((kind, rid))
         spans.extend((pos, pos + len(text)))
         parts.append(text)
