@@ -36,10 +36,14 @@ class Record:
         self.sig = sig  # the file's signature when it was read (cache.signature), if known
         self._model, self._make, self._traced = model, make, None
 
-    @property
-    def model(self) -> Any:
+    def _built(self) -> Any:
         if self._make is not None:
             self._model, self._make = self._make(), None
+        return self._model
+
+    @property
+    def model(self) -> Any:
+        self._built()
         if tracking.active():  # a page is rendering: hand out a model that notes the fields read
             if self._traced is None:
                 self._traced = tracking.traced(self._model, self.kind, self.id)
@@ -49,10 +53,8 @@ class Record:
     def whole(self) -> Any:
         """The model, for a page that shows most of the record (its own page): one dep on the whole
         record (tracking.py) instead of one per field read, which costs a third of a page's time."""
-        if self._make is not None:
-            self._model, self._make = self._make(), None
         tracking.read(("f", self.kind, self.id, "*"))
-        return self._model
+        return self._built()
 
     def where(self, *loc: Any, key: bool = False) -> tuple[int, int]:
         return self.doc.where(tuple(loc), key=key)

@@ -140,7 +140,6 @@ def save(out: Path, state: State) -> None:
     path = state_path(out)
     try:
         files = list(state.table_files)
-        files += [None] * (len(state.tables) - len(files))
         for i, table in enumerate(state.tables):
             if files[i] is None:
                 files[i] = f"{path.stem}.t{os.urandom(8).hex()}.pickle"
@@ -239,6 +238,7 @@ def record_deps(state: State, rendered: Any) -> None:
     state.memo.update(rendered.memo)
     base = len(state.tables)
     state.tables.extend(rendered.tables)
+    state.table_files.extend([None] * len(rendered.tables))  # written by the next save
     for path, (table, raw) in rendered.pages.items():
         state.pages[path] = (base + table, raw)
     if len(state.tables) > 16:
@@ -263,6 +263,5 @@ def _merge_small(state: State, big: int = 50_000) -> None:
         ids = array("I")
         ids.frombytes(raw)
         state.pages[path] = (len(keep), merged.ids(frozenset(state.tables[table][i] for i in ids)))
-    files = state.table_files + [None] * (len(state.tables) - len(state.table_files))
     state.tables = [state.tables[i] for i in keep] + [merged.table]
-    state.table_files = [files[i] for i in keep] + [None]
+    state.table_files = [state.table_files[i] for i in keep] + [None]
