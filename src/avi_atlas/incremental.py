@@ -85,15 +85,17 @@ class Interner:
         self.sent = 0
 
     def ids(self, deps: frozenset) -> bytes:
-        out = array("I")
-        index = self.index
-        for dep in deps:
-            i = index.get(dep)
-            if i is None:
-                i = index[dep] = len(self.table)
-                self.table.append(dep)
-            out.append(i)
-        return out.tobytes()
+        found = list(map(self.index.get, deps))  # in C: a page's deps are mostly known already
+        if None in found:
+            index, table = self.index, self.table
+            for n, dep in enumerate(deps):
+                if found[n] is None:
+                    i = index.get(dep)
+                    if i is None:
+                        i = index[dep] = len(table)
+                        table.append(dep)
+                    found[n] = i
+        return array("I", found).tobytes()
 
     def new(self) -> list[tuple]:
         """The entries added since the last call."""

@@ -341,7 +341,7 @@ class _Renderer:
                 text = export.assemble(page.layout(), reuse, shared)
             data = text.encode("utf-8")  # encoded once: to write, and for its digest
             return data, text.deps(), spliced(text, data)
-        with tracking.tracked(compact=tracking.LIMIT) as deps:
+        with tracking.tracked() as deps:
             text = _render_one(page, self.env, self.row_template, self.rows)
         return text, frozenset(deps), None
 

@@ -20,7 +20,9 @@ uses it, so sharing never hides a dependency.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
+import operator
+from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
@@ -53,7 +55,7 @@ def read_all(deps: Iterable[tuple]) -> None:
 class tracked:
     """``with tracked() as deps:`` notes the reads inside the block into ``deps``; they also count
     for the enclosing block. ``compact`` is the size above which the deps are compressed when the
-    block ends: a page passes LIMIT; a shared value compresses only when it read a great deal."""
+    block ends (by default only a block that read a great deal: below it, deps stay precise)."""
 
     __slots__ = ("deps", "compact")
 
@@ -88,21 +90,25 @@ def everything() -> Iterator[None]:
 
 
 def compress(deps: set) -> frozenset:
-    """Many records read for one field → one wildcard dep for that field."""
+    """Many records read for one field → one wildcard dep for that field.
+
+    Every pass runs in C (``map``, ``Counter``, ``itertools.compress``): a node page compresses
+    thousands of deps, and a Python loop over them cost more than rendering the page."""
     if len(deps) <= LIMIT:  # no field can have more than LIMIT records
         return frozenset(deps)
     if EVERYTHING in deps:
         return frozenset((EVERYTHING,))
-    by_field: dict[tuple, list[tuple]] = defaultdict(list)
-    for dep in deps:
-        if dep[0] == "f" and dep[2] is not None:
-            by_field[dep[1], dep[3]].append(dep)
-    out = set(deps)
-    for (kind, field), members in by_field.items():
-        if len(members) > LIMIT:
-            out.difference_update(members)
-            out.add(("f", kind, None, field))
-    return frozenset(out)
+    # ("f", kind, id, field) → ("f", kind, field); the other deps give keys that never start with "f"
+    # and have three parts ("has", kind, id) or repeat the kind ("ids", kind, kind)
+    keys = list(map(_FIELD_KEY, deps))
+    wide = {key for key, n in Counter(keys).items() if n > LIMIT and key[0] == "f"}
+    if not wide:
+        return frozenset(deps)
+    kept = itertools.compress(deps, map(operator.not_, map(wide.__contains__, keys)))
+    return frozenset((*kept, *(("f", kind, None, field) for _, kind, field in wide)))
+
+
+_FIELD_KEY = operator.itemgetter(0, 1, -1)
 
 
 def matches(changed: set[tuple]) -> set[tuple]:
