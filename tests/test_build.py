@@ -265,3 +265,18 @@ def test_skipped_and_fresh_builds_are_byte_identical(catalog: Path, tmp_path: Pa
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def test_heavy_pages_come_first_and_the_work_chunks_cover_every_page_once(catalog: Path, monkeypatch):
+    from avi_atlas import render
+
+    monkeypatch.setattr(render, "CHUNK", 5)
+    cat, report = pipeline.validate(catalog)
+    pages = render.plan(cat)
+    classes = [render._cost_class(page) for page in pages]
+    assert classes == sorted(classes) and classes[0] == 0 and classes[-1] == 2
+    assert next(p for p in pages if p.template == "node.html") in pages[:classes.count(0)]
+    spans = render.chunks(pages)
+    assert [i for start, end in spans for i in range(start, end)] == list(range(len(pages)))
+    assert all(end - start == 1 for start, end in spans[:classes.count(0)])  # a heavy page is a task of its own
+    assert all(end - start <= 5 for start, end in spans)
