@@ -133,6 +133,16 @@ def sota(cat: Catalog, bench_id: str, metric: str) -> tuple[list, list]:
 
 
 # ---- taxonomy counts ---------------------------------------------------------
+def newest_first(cat: Catalog) -> dict[str, int]:
+    """Every paper's place when all are ordered newest year first, then by id (made once): sorting
+    by it orders papers as ``(-(year or 0), id)`` would, without reading each paper's year again."""
+    def order() -> dict[str, int]:
+        papers = cat.papers
+        return {pid: i for i, pid in enumerate(sorted(papers, key=lambda o: (-(papers[o].year or 0), o)))}
+
+    return cat.cached("year_rank", None, order)
+
+
 def node_counts(cat: Catalog, tree: str, node_id: str) -> dict[str, int]:
     counts = {"papers": len(cat.papers_under(tree, node_id))}
     if tree == "tasks":

@@ -39,6 +39,19 @@ class Links:
         m = getattr(self.cat, kind).get(rid)  # the cached, id-sorted mapping of that kind
         return self._a(f"{kind}/{rid}/", m.name) if m else Markup(escape(rid))
 
+    def recs(self, kind: str, ids: Iterable[str]) -> Markup:
+        """Links to records of one kind, comma-separated, or a dash when there are none."""
+        return Markup(", ").join(self.rec(kind, i) for i in ids) or Markup("—")
+
+    def related(self, related: list[tuple[str, list[str]]]) -> Markup:
+        """The items of a paper's list of related papers: a link, the year, and what they share."""
+        items = []
+        for rid, why in related:
+            year = self.cat.papers[rid].year
+            when = f' <span class="muted">({year})</span>' if year else ""
+            items.append(f'<li>{self.paper(rid)}{when}<span class="why">shares {escape(self.reasons(why))}</span></li>\n')
+        return Markup("".join(items))
+
     def pillar_class(self, task_id: str) -> str:
         return "pillar-" + (self.cat.pillar(task_id) or "none")
 

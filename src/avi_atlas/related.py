@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from itertools import chain
 
+from . import derive
 from .catalog import Catalog
 
 WEIGHTS = {"tasks": 3, "datasets": 2, "methods": 1}
@@ -19,15 +21,6 @@ def _pool(cat: Catalog, kind: str, ref: str) -> list[str]:
     return cat.cached("related_pools", (kind, ref), newest)
 
 
-def _newest_first(cat: Catalog) -> dict[str, int]:
-    """Every paper's place when all are ordered newest year first, then by id (made once)."""
-    def order() -> dict[str, int]:
-        papers = cat.papers
-        return {pid: i for i, pid in enumerate(sorted(papers, key=lambda o: (-(papers[o].year or 0), o)))}
-
-    return cat.cached("year_rank", None, order)
-
-
 def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]]]:
     """Up to ``limit`` (paper id, reasons) pairs, best first; ties broken by newer year, then id.
 
@@ -36,17 +29,14 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
     bounded as the catalog grows; reasons are worked out for the winners only.
     """
     paper = cat.papers[pid]
-    scores: Counter[str] = Counter()
-    for kind, weight in WEIGHTS.items():
-        for ref in dict.fromkeys(getattr(paper, kind)):
-            members = _pool(cat, kind, ref)
-            for _ in range(weight):
-                scores.update(members)
+    # each pool counted once per unit of its weight, in a single count (in C)
+    scores = Counter(chain.from_iterable(_pool(cat, kind, ref) * weight for kind, weight in WEIGHTS.items()
+                                         for ref in dict.fromkeys(getattr(paper, kind))))
     scores.pop(pid, None)
     # only candidates scoring at least the limit-th best score can make the list: rank just those
     best = heapq.nlargest(limit, scores.values())
     floor = best[-1] if len(best) == limit else 0
-    rank = _newest_first(cat)
+    rank = derive.newest_first(cat)
     top = sorted((o for o, s in scores.items() if s >= floor), key=lambda o: (-scores[o], rank[o]))[:limit]
     out = []
     for other in top:
