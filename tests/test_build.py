@@ -280,3 +280,20 @@ def test_heavy_pages_come_first_and_the_work_chunks_cover_every_page_once(catalo
     assert [i for start, end in spans for i in range(start, end)] == list(range(len(pages)))
     assert all(end - start == 1 for start, end in spans[:classes.count(0)])  # a heavy page is a task of its own
     assert all(end - start <= 5 for start, end in spans)
+
+
+def test_a_title_holding_the_mark_of_row_links_keeps_its_text_and_its_links(catalog: Path, tmp_path: Path):
+    from avi_atlas import render
+
+    path = catalog / "papers/seg-net.yaml"
+    text = path.read_text()
+    title = text.splitlines()[0].split(": ", 1)[1].strip('"')
+    path.write_text(text.replace(title, title + " \\0root\\0 marked", 1))  # YAML escapes: NUL in the value
+    site = tmp_path / "site"
+    assert pipeline.build(catalog, site).ok
+    shown = f"{title} \x00root\x00 marked"
+    index = (site / "papers/index.html").read_text()
+    assert 'href="../papers/seg-net/"' in index and shown in index
+    assert render.ROOT_MARK not in index.replace(shown, "")
+    node = next(p for p in (site / "tasks").glob("*/index.html") if "papers/seg-net/" in p.read_text())
+    assert 'href="../../papers/seg-net/"' in node.read_text() and shown in node.read_text()

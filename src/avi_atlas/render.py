@@ -333,7 +333,7 @@ class Rendered:
 
 
 class _Renderer:
-    """Templates compiled once, and each paper's comparison row rendered once per link depth."""
+    """Templates compiled once, and each paper's comparison row rendered once (see _row_parts)."""
 
     def __init__(self, pages: list[Page], folder: Path | None):
         self.env = environment(str(folder or templates_dir()))
@@ -341,7 +341,7 @@ class _Renderer:
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
         self.row_template = self.env.get_template("_compare_row.html")
-        self.rows: dict[tuple[str, str], tuple[Markup, frozenset]] = {}
+        self.rows: dict[str, tuple[list[str] | None, frozenset]] = {}  # see _row_parts
 
     def render(self, page: Page) -> tuple[str | bytes, frozenset, tuple | None]:
         """The page's text (encoded, for a data file made of fragments), what it read (its deps,
@@ -523,8 +523,28 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
     return Rendered(list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo)
 
 
+ROOT_MARK = "\x00root\x00"  # where a comparison row's links start (see _row_parts)
+
+
+def _row_parts(row: Any, row_template: jinja2.Template, cat: Catalog) -> tuple[list[str] | None, frozenset]:
+    """A comparison row rendered once for every page: its text split where a link starts, and its
+    deps. The parts are None if the row's own text holds the mark (then each page renders it)."""
+    links = []
+
+    def marked(target: str) -> str:
+        links.append(target)
+        return ROOT_MARK + target
+
+    with tracking.tracked() as deps:
+        html = row_template.render(r=row, cat=cat, rel=marked, url_for=url_for)
+    parts = html.split(ROOT_MARK)
+    if len(parts) != len(links) + 1 or not all(links):  # an empty target would be "./" at the top
+        return None, frozenset(deps)
+    return parts, frozenset(deps)
+
+
 def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,
-                rows: dict[tuple[str, str], tuple[Markup, frozenset]]) -> str:
+                rows: dict[str, tuple[list[str] | None, frozenset]]) -> str:
     if page.content is not None:
         return page.content() if callable(page.content) else page.content
     if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
@@ -535,16 +555,16 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
     def rel(target: str, _root: str = root) -> str:
         return (_root + target) or "./"
 
-    def compare_row(row, _root: str = root, _rel=rel) -> Markup:
-        # a paper's row reads the same wherever its links start from the same depth: render it once
-        key = (row.id, _root)
-        if key not in rows:
-            with tracking.tracked() as deps:
-                html = Markup(row_template.render(r=row, cat=page.context["cat"], rel=_rel, url_for=url_for))
-            rows[key] = (html, frozenset(deps))
+    def compare_row(row, _root: str = root) -> Markup:
+        # a paper's row is rendered once, its links from a mark that each page replaces by its root
+        entry = rows.get(row.id)
+        if entry is None:
+            entry = rows[row.id] = _row_parts(row, row_template, page.context["cat"])
         else:
-            tracking.read_all(rows[key][1])
-        return rows[key][0]
+            tracking.read_all(entry[1])
+        if entry[0] is None:  # the row's own text holds the mark: render it for this depth
+            return Markup(row_template.render(r=row, cat=page.context["cat"], rel=rel, url_for=url_for))
+        return Markup(_root.join(entry[0]))
 
     try:
         template = env.get_template(page.template)
