@@ -178,16 +178,27 @@ def csv_files(cat: Catalog) -> dict[str, str]:
     return {name: csv_file(cat, name) for name in CSV_FILES}
 
 
+def _schema_models() -> dict[str, Any]:
+    return {f"{name}.schema.json": model for name, model in
+            ({SINGULAR[k]: m for k, m in KINDS.items()} | {"taxonomy": Taxonomy, "corrections": Corrections}).items()}
+
+
+SCHEMA_FILES = tuple(_schema_models())
+
+
+def json_schema(file: str) -> str:
+    """The JSON Schema in ``file`` (one of SCHEMA_FILES), generated from its model: made only when
+    written, since an update of the site rarely writes it."""
+    name = file.removesuffix(".schema.json")
+    schema = _schema_models()[file].model_json_schema()
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$id": file, "title": f"avi-atlas {name}"} | schema
+    return json.dumps(schema, indent=1, ensure_ascii=False) + "\n"
+
+
 def json_schemas() -> dict[str, str]:
-    """A JSON Schema per record kind (and the taxonomy), generated from the models."""
-    models = {SINGULAR[k]: m for k, m in KINDS.items()} | {"taxonomy": Taxonomy, "corrections": Corrections}
-    out = {}
-    for name, model in models.items():
-        schema = model.model_json_schema()
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-                  "$id": f"{name}.schema.json", "title": f"avi-atlas {name}"} | schema
-        out[f"{name}.schema.json"] = json.dumps(schema, indent=1, ensure_ascii=False) + "\n"
-    return out
+    """A JSON Schema per record kind (and the taxonomy and the corrections log)."""
+    return {file: json_schema(file) for file in SCHEMA_FILES}
 
 
 def atom_feed(cat: Catalog, base_url: str, limit: int = 50) -> str:

@@ -214,7 +214,7 @@ def _data_files(cat: Catalog, base_url: str) -> list[Page]:
              Page("feed.xml", content=partial(export.atom_feed, cat, base_url))]
     files += [Page(f"data/{name}", layout=partial(export.papers_csv_layout, cat)) if name == "papers.csv"
               else Page(f"data/{name}", content=partial(export.csv_file, cat, name)) for name in export.CSV_FILES]
-    files += [Page(f"data/schema/{name}", content=text) for name, text in export.json_schemas().items()]
+    files += [Page(f"data/schema/{name}", content=partial(export.json_schema, name)) for name in export.SCHEMA_FILES]
     files.append(Page("data/index.html", "data.html", {"files": [f.path[5:] for f in files if f.path.startswith("data/")]},
                       "Data and exports"))
     return files
