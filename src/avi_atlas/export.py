@@ -98,7 +98,7 @@ def catalog_json_layout(cat: Catalog) -> list[str | Fragment]:
 
 
 def _json_entry(cat: Catalog, kind: str, rid: str) -> str:
-    entry = {"id": rid, "url": f"{kind}/{rid}/"} | _plain(cat.models(kind)[rid])
+    entry = {"id": rid, "url": f"{kind}/{rid}/"} | _plain(cat.records[kind][rid].whole())
     if kind == "papers":
         entry["links"] = {"benchmarks": cat.benchmarks_by["papers"].get(rid, []),
                           "introduces": [f"{k}/{i}" for k, i in cat.introduced_by.get(rid, [])]}
@@ -140,7 +140,7 @@ def papers_csv_layout(cat: Catalog) -> list[str | Fragment]:
 
 
 def _paper_row(cat: Catalog, pid: str) -> str:
-    p = cat.papers[pid]
+    p = cat.records["papers"][pid].whole()  # a fragment's reads of its own record are not kept one by one
     return _csv_line([pid, p.title, p.name, "; ".join(p.authors), p.year, p.date, p.venue, p.arxiv, p.doi, p.url,
                       p.code, p.project, p.tasks, p.methods, p.challenges, p.modalities.input if p.modalities else [],
                       p.modalities.output if p.modalities else [], p.datasets, p.parameters, p.open_weights,
