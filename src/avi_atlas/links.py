@@ -39,6 +39,11 @@ class Links:
         m = getattr(self.cat, kind).get(rid)  # the cached, id-sorted mapping of that kind
         return self._a(f"{kind}/{rid}/", m.name) if m else Markup(escape(rid))
 
+    def names(self, tree: str, ids: Iterable[str], sep: str = " · ") -> str:
+        """The names of taxonomy nodes (an unknown id as itself), as plain text."""
+        nodes = self.cat.nodes[tree]
+        return sep.join(nodes[i].name if i in nodes else i for i in ids)
+
     def recs(self, kind: str, ids: Iterable[str]) -> Markup:
         """Links to records of one kind, comma-separated, or a dash when there are none."""
         return Markup(", ").join(self.rec(kind, i) for i in ids) or Markup("—")
