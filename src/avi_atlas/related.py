@@ -28,7 +28,7 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
     (in a catalog of a few hundred papers, that is all of them), so the work per paper stays
     bounded as the catalog grows; reasons are worked out for the winners only.
     """
-    paper = cat.papers[pid]
+    paper = cat.records["papers"][pid].whole()  # its own page shows the whole record anyway
     # each pool counted once per unit of its weight, in a single count (in C)
     scores = Counter(chain.from_iterable(_pool(cat, kind, ref) * weight for kind, weight in WEIGHTS.items()
                                          for ref in dict.fromkeys(getattr(paper, kind))))
