@@ -340,7 +340,6 @@ class _Renderer:
         cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
-        self.row_template = self.env.get_template("_compare_row.html")
         self.rows: dict[str, tuple[list[str] | None, frozenset]] = {}  # see _row_parts
 
     def render(self, page: Page) -> tuple[str | bytes, frozenset, tuple | None]:
@@ -353,7 +352,7 @@ class _Renderer:
             data = text.encode("utf-8")  # encoded once: to write, and for its digest
             return data, text.deps(), spliced(text, data)
         with tracking.tracked() as deps:
-            text = _render_one(page, self.env, self.row_template, self.rows)
+            text = _render_one(page, self.env, self.rows)
         return text, frozenset(deps), None
 
 
@@ -543,8 +542,10 @@ def _row_parts(row: Any, row_template: jinja2.Template, cat: Catalog) -> tuple[l
     return parts, frozenset(deps)
 
 
-def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Template,
-                rows: dict[str, tuple[list[str] | None, frozenset]]) -> str:
+ROW_TEMPLATE = "_compare_row.html"  # compiled on first use: an update often renders no table
+
+
+def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[str] | None, frozenset]]) -> str:
     if page.content is not None:
         return page.content() if callable(page.content) else page.content
     if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
@@ -559,11 +560,12 @@ def _render_one(page: Page, env: jinja2.Environment, row_template: jinja2.Templa
         # a paper's row is rendered once, its links from a mark that each page replaces by its root
         entry = rows.get(row.id)
         if entry is None:
-            entry = rows[row.id] = _row_parts(row, row_template, page.context["cat"])
+            entry = rows[row.id] = _row_parts(row, env.get_template(ROW_TEMPLATE), page.context["cat"])
         else:
             tracking.read_all(entry[1])
         if entry[0] is None:  # the row's own text holds the mark: render it for this depth
-            return Markup(row_template.render(r=row, cat=page.context["cat"], rel=rel, url_for=url_for))
+            return Markup(env.get_template(ROW_TEMPLATE).render(r=row, cat=page.context["cat"], rel=rel,
+                                                                url_for=url_for))
         return Markup(_root.join(entry[0]))
 
     try:
