@@ -140,7 +140,7 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     pages.append(Page("search/index.html", "search.html", {}, "Search"))
     pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
     pages += _data_files(cat, base_url)
-    # pages that read catalog-wide tables first, costliest first (see render_into)
+    # heavy pages first, then record pages with tables, then the rest (see _render_next)
     pages.sort(key=_cost_class)
     seen: set[str] = set()
     for page in pages:
@@ -197,8 +197,9 @@ TABLE_TEMPLATES = {"dataset.html", "benchmark.html"}
 
 
 def _cost_class(page: Page) -> int:
-    """0: a heavy page or data file (each costs from ten to a few thousand milliseconds); 1: a
-    record page that shows tables the heavy pages also show; 2: any other page (about a millisecond)."""
+    """0: a heavy page or data file (from a few to a few thousand milliseconds each at 10,000
+    papers); 1: a record page that shows tables the heavy pages also show; 2: any other page
+    (about a millisecond)."""
     if page.content is not None or page.layout is not None or page.template in HEAVY_TEMPLATES:
         return 0
     return 1 if page.template in TABLE_TEMPLATES else 2
