@@ -276,6 +276,7 @@ def test_heavy_pages_come_first_and_the_work_chunks_cover_every_page_once(catalo
     classes = [render._cost_class(page) for page in pages]
     assert classes == sorted(classes) and classes[0] == 0 and classes[-1] == 2
     assert next(p for p in pages if p.template == "node.html") in pages[:classes.count(0)]
+    assert pages[0].template == "papers_index.html"  # the costliest first
     spans = render.chunks(pages)
     assert [i for start, end in spans for i in range(start, end)] == list(range(len(pages)))
     assert all(end - start == 1 for start, end in spans[:classes.count(0)])  # a heavy page is a task of its own

@@ -140,8 +140,8 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     pages.append(Page("search/index.html", "search.html", {}, "Search"))
     pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
     pages += _data_files(cat, base_url)
-    # heavy pages first, then record pages with tables, then the rest (see _render_next)
-    pages.sort(key=_cost_class)
+    # heavy pages first, the costliest first; then record pages with tables; then the rest (see _render_next)
+    pages.sort(key=lambda page: (_cost_class(page), _heavy_rank(page)))
     seen: set[str] = set()
     for page in pages:
         if page.path in seen:
@@ -194,6 +194,20 @@ LATER = {"papers": _paper_context, "datasets": _dataset_context, "benchmarks": _
 HEAVY_TEMPLATES = {"node.html", "papers_index.html", "home.html", "tree_index.html"}
 #: record pages that show tables shared with the heavy pages (comparison rows, leaderboards)
 TABLE_TEMPLATES = {"dataset.html", "benchmark.html"}
+
+
+#: the costliest heavy pages first: the worker that meets the heavy pages last takes the cheap ones
+HEAVY_ORDER = {"papers_index.html": 0, "node.html": 2, "home.html": 4}
+
+
+def _heavy_rank(page: Page) -> int:
+    """Among heavy pages: the index of every paper, data files of a fragment per record, task
+    pages, other data files (BibTeX bundles, CSV), the home page, then the rest."""
+    if page.layout is not None:
+        return 1
+    if page.content is not None:
+        return 3
+    return HEAVY_ORDER.get(page.template, 5)
 
 
 def _cost_class(page: Page) -> int:
