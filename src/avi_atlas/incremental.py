@@ -88,13 +88,10 @@ class Interner:
         found = list(map(self.index.get, deps))  # in C: a page's deps are mostly known already
         if None in found:
             index, table = self.index, self.table
-            for n, dep in enumerate(deps):
+            for n, dep in enumerate(deps):  # the deps are distinct: each one not found is new
                 if found[n] is None:
-                    i = index.get(dep)
-                    if i is None:
-                        i = index[dep] = len(table)
-                        table.append(dep)
-                    found[n] = i
+                    found[n] = index[dep] = len(table)
+                    table.append(dep)
         return array("I", found).tobytes()
 
     def new(self) -> list[tuple]:

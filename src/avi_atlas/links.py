@@ -39,10 +39,14 @@ class Links:
         m = getattr(self.cat, kind).get(rid)  # the cached, id-sorted mapping of that kind
         return self._a(f"{kind}/{rid}/", m.name) if m else Markup(escape(rid))
 
+    def _name(self, tree: str, nid: str) -> str:
+        """A taxonomy node's name, or an unknown id as itself."""
+        node = self.cat.nodes[tree].get(nid)
+        return node.name if node else nid
+
     def names(self, tree: str, ids: Iterable[str], sep: str = " · ") -> str:
         """The names of taxonomy nodes (an unknown id as itself), as plain text."""
-        nodes = self.cat.nodes[tree]
-        return sep.join(nodes[i].name if i in nodes else i for i in ids)
+        return sep.join(self._name(tree, i) for i in ids)
 
     def recs(self, kind: str, ids: Iterable[str]) -> Markup:
         """Links to records of one kind, comma-separated, or a dash when there are none."""
@@ -78,10 +82,8 @@ class Links:
         names = []
         for w in why:
             kind, _, ref = w.partition(":")
-            if kind == "task":
-                names.append(self.cat.nodes["tasks"][ref].name if ref in self.cat.nodes["tasks"] else ref)
-            elif kind == "method":
-                names.append(self.cat.nodes["methods"][ref].name if ref in self.cat.nodes["methods"] else ref)
+            if kind in ("task", "method"):
+                names.append(self._name(kind + "s", ref))
             else:
                 names.append(self.cat.datasets[ref].name if ref in self.cat.datasets else ref)
         return ", ".join(names)
