@@ -4,7 +4,8 @@ The digest covers everything a page can depend on: every file of the catalog (by
 size, modification time and inode, as the record cache does, so 10,000 records are not read),
 the templates and the program's own source (by content), and the build options. Any change to
 any of them changes the digest, so a stale site is never kept; and the site's files are checked
-against the manifest written with it, so a site edited or damaged by hand is rebuilt.
+against the manifest written with it (one stat per file), so a site whose files were edited or
+deleted by hand is rebuilt.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from stat import S_ISREG
 
 MANIFEST = ".avi-atlas-manifest.json"
 
@@ -46,17 +48,22 @@ def recorded(site: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def recorded_sizes(site: Path) -> dict[str, int]:
-    return dict(recorded(site).get("files", {}))
-
-
-def intact(site: Path) -> bool:
-    """The site still holds exactly the files (by size) that its manifest lists."""
-    files = recorded(site).get("files")
-    try:
-        return files is not None and _sizes(site) == files
-    except OSError:
+def intact(site: Path, manifest: dict | None = None) -> bool:
+    """Every file the site's manifest (read from ``site`` unless given) lists is still there, a
+    regular file of the size it was written with. One stat per file, no walk of the folders: a
+    file added by hand beside the build's own is not looked for (the next full build drops it)."""
+    files = (recorded(site) if manifest is None else manifest).get("files")
+    if not isinstance(files, dict):
         return False
+    top, stat, regular = str(site) + os.sep, os.stat, S_ISREG
+    try:
+        for rel, size in files.items():
+            st = stat(top + rel)
+            if st.st_size != size or not regular(st.st_mode):
+                return False
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
 
 
 def _files(folder: Path) -> list[Path]:
@@ -100,17 +107,7 @@ def manifest(site: Path, input_digest: str, build: str = "") -> str:
     return json.dumps({"inputs": input_digest, "build": build, "files": _sizes(site)}, sort_keys=True, indent=0)
 
 
-def up_to_date(site: Path, input_digest: str) -> bool:
+def up_to_date(site: Path, input_digest: str, manifest: dict | None = None) -> bool:
     """True when ``site`` was built from exactly these inputs and still holds the files it was built with."""
-    try:
-        recorded = json.loads((site / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    if recorded.get("inputs") != input_digest:
-        return False
-    files = recorded.get("files", {})
-    try:
-        present = _sizes(site)
-    except OSError:
-        return False
-    return present == files
+    manifest = recorded(site) if manifest is None else manifest
+    return manifest.get("inputs") == input_digest and intact(site, manifest)

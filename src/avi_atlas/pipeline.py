@@ -292,7 +292,8 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     program = freshness.program_digest(render.templates_dir(), options)
     inputs = freshness.digest(root, program) if root.is_dir() else ""
     render.recover(out.resolve())  # what a killed build left behind
-    if inputs and freshness.up_to_date(out, inputs):
+    manifest = freshness.recorded(out)  # what the site in ``out`` was built from, and its files
+    if inputs and freshness.up_to_date(out, inputs, manifest):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
     catalog, report = validate(root, settings, strict, progress, use_cache)
     if not report.ok:
@@ -304,8 +305,8 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     records = incremental.snapshot(catalog, previous) if use_cache else {}
     digest = incremental.global_digest(program, root, derive.as_of(catalog))
     build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
-    if (previous is not None and previous.digest == digest and freshness.recorded(out).get("build") == previous.build
-            and freshness.intact(out)):
+    if (previous is not None and previous.digest == digest and manifest.get("build") == previous.build
+            and freshness.intact(out, manifest)):
         paths = [page.path for page in pages]
         changed = incremental.changes(previous.records, records)
         hit = tracking.matches(changed) if changed else set()
@@ -317,7 +318,7 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
             if page.path in stale and page.layout is not None and page.path in previous.spliced:
                 page.splice = (site / page.path, previous.spliced[page.path], hit)
         rendered = render.update([page for page in pages if page.path in stale], gone, out, search=search,
-                                     progress=progress, inputs=inputs, build=build_id)
+                                     progress=progress, inputs=inputs, build=build_id, files=manifest["files"])
         for path in gone:
             del previous.pages[path]
             previous.spliced.pop(path, None)

@@ -634,9 +634,10 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
 
 
 def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = None, search: bool = False,
-           progress: Progress = Progress(), inputs: str = "", build: str = "") -> Rendered:
+           progress: Progress = Progress(), inputs: str = "", build: str = "",
+           files: dict[str, int] | None = None) -> Rendered:
     """Render ``pages`` (the stale ones, see incremental.py) and put them into the existing site,
-    deleting the pages in ``gone``. The pages are staged beside the site, then moved in under a
+    deleting the pages in ``gone``; ``files`` is the site's manifest of files (read if not given). The pages are staged beside the site, then moved in under a
     journal: a build killed before the journal is written leaves the previous site untouched; one
     killed after it is finished by the next run (``recover``). Returns what rendering noted."""
     folder = folder or templates_dir()
@@ -645,7 +646,7 @@ def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = N
     old_umask = os.umask(0o022)
     try:
         deps = render_into(stage, pages, folder, progress)
-        sizes = freshness.recorded_sizes(out)
+        sizes = dict(freshness.recorded(out).get("files", {}) if files is None else files)
         for page in pages:
             sizes[page.path] = (stage / page.path).stat().st_size
         for path in gone:
