@@ -74,10 +74,11 @@ def _sizes(site: Path) -> dict[str, int]:
     return {rel: size for rel, size in _walk(str(site)) if rel != MANIFEST}
 
 
-def digest(catalog: Path, program: str) -> str:
-    """The inputs of a build: ``program`` (see program_digest) and every catalog file's signature."""
+def digest(catalog: Path, program: str, stats: dict[str, os.stat_result] | None = None) -> str:
+    """The inputs of a build: ``program`` (see program_digest) and every catalog file's signature
+    (from ``stats``, catalog_stats of ``catalog``, when given)."""
     h = hashlib.sha256(program.encode())
-    for rel, stat in sorted(_stats(str(catalog))):
+    for rel, stat in sorted((catalog_stats(catalog) if stats is None else stats).items()):
         h.update(f"\0catalog/{rel}\0{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}".encode())
     return h.hexdigest()
 
@@ -94,13 +95,20 @@ def program_digest(templates: Path, options: dict) -> str:
     return h.hexdigest()
 
 
-def _stats(folder: str, prefix: str = ""):
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _stats(entry.path, f"{prefix}{entry.name}/")
-            elif entry.is_file():
-                yield f"{prefix}{entry.name}", entry.stat()
+def catalog_stats(catalog: Path) -> dict[str, os.stat_result]:
+    """Every file under ``catalog`` (relative path, with / between folders) with its stat. The build
+    takes its digest from them, and the loader the record cache's signatures (one stat per file)."""
+    out: dict[str, os.stat_result] = {}
+    folders = [(str(catalog), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file():
+                    out[prefix + entry.name] = entry.stat()
+    return out
 
 
 def manifest(site: Path, input_digest: str, build: str = "") -> str:

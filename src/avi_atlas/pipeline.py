@@ -60,8 +60,11 @@ class Loaded:
 ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
 
 
-def discover(root: Path, report: Report) -> list[tuple[str, str, os.stat_result | None]]:
-    """Every record file as (kind, path relative to ``root``, stat), sorted; stray files are reported."""
+def discover(root: Path, report: Report,
+             stats: dict[str, os.stat_result] | None = None) -> list[tuple[str, str, os.stat_result | None]]:
+    """Every record file as (kind, path relative to ``root``, stat), sorted; stray files are reported.
+    A file's stat is taken from ``stats`` (freshness.catalog_stats) when it is there."""
+    stats = stats or {}
     found: list[tuple[str, str, os.stat_result | None]] = []
     for entry in sorted(root.iterdir()):
         if entry.name not in ROOT_ENTRIES and not entry.name.startswith("."):
@@ -87,18 +90,22 @@ def discover(root: Path, report: Report) -> list[tuple[str, str, os.stat_result 
                 report.add(Issue(_display(path), 0, 0, "unexpected-file",
                                  f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
                 continue
-            try:
-                stat = entry.stat()
-            except OSError:
-                stat = None
-            found.append((kind, f"{kind}/{entry.name}", stat))  # strings: no Path per file
+            rel = f"{kind}/{entry.name}"  # strings: no Path per file
+            stat = stats.get(rel)
+            if stat is None:
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    stat = None
+            found.append((kind, rel, stat))
     return found
 
 
 def load(root: Path, report: Report, progress: Progress = Progress(),
-         cache: RecordCache | None = None) -> list[Loaded]:
+         cache: RecordCache | None = None, stats: dict[str, os.stat_result] | None = None) -> list[Loaded]:
     """Stage 1: read the taxonomy, the corrections log and every record into positioned documents.
-    A file unchanged since it last checked clean is taken from ``cache`` instead (see cache.py)."""
+    A file unchanged since it last checked clean is taken from ``cache`` instead (see cache.py);
+    ``stats`` are the catalog's files' stats if the caller has them (see discover)."""
     if not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise UsageError(f"catalog directory '{root}' {what}")
@@ -112,7 +119,7 @@ def load(root: Path, report: Report, progress: Progress = Progress(),
     if (root / CORRECTIONS_FILE).is_file():
         files.append(("corrections", CORRECTIONS_FILE))
     loaded = []
-    paths = [(kind, path, None) for kind, path in files] + discover(root, report)
+    paths = [(kind, path, None) for kind, path in files] + discover(root, report, stats)
     base = _display(root)  # every record's shown path starts with the catalog's
     prefix = "" if base == "." else base.rstrip("/") + "/"
     top = str(root)
@@ -212,21 +219,23 @@ def gc_paused():
 
 
 def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
-             progress: Progress = Progress(), use_cache: bool = False) -> tuple[Catalog, Report]:
+             progress: Progress = Progress(), use_cache: bool = False,
+             stats: dict[str, os.stat_result] | None = None) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
 
     ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors;
-    ``use_cache`` takes files unchanged since they last checked clean from the record cache.
+    ``use_cache`` takes files unchanged since they last checked clean from the record cache;
+    ``stats`` are the catalog's files' stats if the caller took them already (see discover).
     """
     with gc_paused():
-        return _validate(root, settings, strict, progress, use_cache)
+        return _validate(root, settings, strict, progress, use_cache, stats)
 
 
 def _validate(root: Path, settings: config.Config | None, strict: bool, progress: Progress,
-              use_cache: bool) -> tuple[Catalog, Report]:
+              use_cache: bool, stats: dict[str, os.stat_result] | None) -> tuple[Catalog, Report]:
     report = Report()
     cache = RecordCache(root) if use_cache else None
-    loaded = load(root, report, progress, cache)
+    loaded = load(root, report, progress, cache, stats)
     catalog = check_all(loaded, report, cache)
     if cache is None:
         report.extend(rules.run(catalog))
@@ -290,12 +299,13 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
                # printed on pages (derive.as_of), so a different value must rebuild
                "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}
     program = freshness.program_digest(render.templates_dir(), options)
-    inputs = freshness.digest(root, program) if root.is_dir() else ""
+    stats = freshness.catalog_stats(root) if root.is_dir() else {}  # one stat per file, for both uses
+    inputs = freshness.digest(root, program, stats) if root.is_dir() else ""
     render.recover(out.resolve())  # what a killed build left behind
     manifest = freshness.recorded(out)  # what the site in ``out`` was built from, and its files
     if inputs and freshness.up_to_date(out, inputs, manifest):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
-    catalog, report = validate(root, settings, strict, progress, use_cache)
+    catalog, report = validate(root, settings, strict, progress, use_cache, stats)
     if not report.ok:
         return report
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
