@@ -233,6 +233,25 @@ def test_deps_survive_many_small_updates():
     assert stale == {"p7"}
 
 
+def test_stale_pages_by_their_deps_bytes_and_not_by_a_match_across_two_deps():
+    from array import array
+
+    table = [("f", "papers", f"x{i}", "title") for i in range(300)]
+    raw = {  # ids 256 and 0 as bytes: 00 01 00 00 00 00 00 00, which holds id 1's bytes at offset 1
+        "across": array("I", [256, 0]).tobytes(),
+        "holds-1": array("I", [5, 1]).tobytes(),
+        "holds-299": array("I", [299]).tobytes(),
+        "other": array("I", [2, 3]).tobytes(),
+    }
+    state = incremental.State("b", "d", tables=[table], pages={path: (0, ids) for path, ids in raw.items()})
+    paths = [*raw, "new-page"]
+    assert incremental.stale(state, paths, {table[1]}) == {"holds-1", "new-page"}
+    assert incremental.stale(state, paths, {table[299], ("ids", "papers")}) == {"holds-299", "new-page"}
+    many = set(table[100:200]) | {table[1]}  # too many ids to search for their bytes: every array is read
+    assert incremental.stale(state, paths, many) == {"holds-1", "new-page"}
+    assert incremental.stale(state, paths, set()) == {"new-page"}
+
+
 def test_a_planted_state_file_is_never_executed(synthetic: Path, tmp_path: Path):
     import pickle
 

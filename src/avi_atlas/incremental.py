@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 from array import array
+from itertools import compress, count
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,8 +213,14 @@ def changes(old: dict, new: dict) -> set[tuple]:
 
 def stale(state: State, paths: list[str], hit: set[tuple]) -> set[str]:
     """The pages to render again: new ones, and those with a dep in ``hit`` (tracking.matches of
-    the changes)."""
-    hit_ids = [{i for i, dep in enumerate(table) if dep in hit} for table in state.tables]
+    the changes).
+
+    A page's deps are indices into its table, stored as bytes. When a few indices are hit (one
+    record changed), a page is first searched for their bytes, in C: most pages do not hold them
+    and are passed over without building their array. A match may fall across two indices, so
+    the page's array decides."""
+    hit_ids = [set(compress(count(), map(hit.__contains__, table))) for table in state.tables]
+    needles = [[array("I", [i]).tobytes() for i in ids] if len(ids) <= 16 else None for ids in hit_ids]
     out = set()
     for path in paths:
         known = state.pages.get(path)
@@ -221,11 +228,15 @@ def stale(state: State, paths: list[str], hit: set[tuple]) -> set[str]:
             out.add(path)
             continue
         table, raw = known
-        if hit_ids[table]:
-            ids = array("I")
-            ids.frombytes(raw)
-            if not hit_ids[table].isdisjoint(ids):
-                out.add(path)
+        if not hit_ids[table]:
+            continue
+        few = needles[table]
+        if few is not None and not any(needle in raw for needle in few):
+            continue
+        ids = array("I")
+        ids.frombytes(raw)
+        if not hit_ids[table].isdisjoint(ids):
+            out.add(path)
     return out
 
 
