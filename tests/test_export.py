@@ -80,5 +80,48 @@ def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
     assert list(out.spans) == [1, 2, 3, 4]
     assert out.shared == {("ids", "papers"), ("f", "papers", "y", "title")}  # x's own reads are its own
     assert out.deps() >= {("f", "papers", None, "*"), ("ids", "papers")}
-    kept = export.assemble(layout, reuse=lambda kind, rid: "A" if rid == "x" else None)
+    previous = export.Previous("[A,b]", out.keys, out.spans, frozenset(), out.skeleton, changed={("papers", "y")})
+    kept = export.assemble(layout, previous)
     assert kept == "[A,b]" and kept.shared == frozenset()  # a kept fragment is not made again
+
+
+def _previous(out: "export.Assembled", changed: set) -> "export.Previous":
+    return export.Previous(str(out), out.keys, out.spans, out.shared, out.skeleton, changed)
+
+
+def test_an_update_patches_the_changed_fragments_into_the_previous_text():
+    from avi_atlas import tracking
+
+    texts = {rid: f"<{rid}>" for rid in "abcde"}
+    made = []
+
+    def fragment(rid):
+        def make():
+            made.append(rid)
+            tracking.read(("f", "papers", rid, "title"))
+            tracking.read(("f", "papers", "z", "title"))  # another record's field: shared
+            return texts[rid]
+        return ("papers", rid, make)
+
+    def layout(ids):
+        return ["head\n", *(part for rid in ids for part in (fragment(rid), ";\n")), "tail"]
+
+    first = export.assemble(layout("abcde"))
+    texts["b"], texts["d"] = "<b grew longer>", "<>"
+    made.clear()
+    patched = export.assemble(layout("abcde"), _previous(first, {("papers", "b"), ("papers", "d")}))
+    assert sorted(made) == ["b", "d"]  # only the changed records' fragments are made
+    clean = export.assemble(layout("abcde"))
+    assert patched == clean and list(patched.spans) == list(clean.spans) and patched.keys == clean.keys
+    assert patched.skeleton == clean.skeleton and patched.kinds == ("papers",)
+    assert patched.shared == {("f", "papers", "z", "title")}
+    assert [patched[s:e] for s, e in zip(patched.spans[::2], patched.spans[1::2])] == [texts[r] for r in "abcde"]
+    # a record added: another skeleton, so the file is joined again, keeping the unchanged fragments' text
+    texts["f"] = "<f>"
+    made.clear()
+    grown = export.assemble(layout("abcdef"), _previous(patched, {("papers", "f")}))
+    assert made == ["f"] and grown == export.assemble(layout("abcdef"))
+    # literal text that changed (same records) is not patched over
+    made.clear()
+    relabelled = ["HEAD\n", *layout("abcdef")[1:]]
+    assert export.assemble(relabelled, _previous(grown, set())).startswith("HEAD\n<a>") and made == []

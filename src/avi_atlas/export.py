@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from array import array
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from html import escape
 
 from . import derive, tracking
@@ -34,13 +36,15 @@ Fragment = tuple[str, str, Callable[[], str]]  # (kind, id, maker of its text)
 
 class Assembled(str):
     """A data file's text, and for the next update: its fragments' ``keys`` (kind, id) and
-    ``spans`` (start and end of each, in characters), the record ``kinds`` it holds, and the deps
-    its fragments read besides their own record (``shared``, see tracking.py)."""
+    ``spans`` (start and end of each, in characters), the record ``kinds`` it holds, the deps
+    its fragments read besides their own record (``shared``, see tracking.py), and the digest of
+    its ``skeleton`` (see skeleton)."""
 
     keys: tuple[tuple[str, str], ...]
     spans: array
     kinds: tuple[str, ...]
     shared: frozenset
+    skeleton: bytes
 
     def deps(self) -> frozenset:
         """What the file depends on: any change to a record of its kinds (re-made fragment by
@@ -48,31 +52,97 @@ class Assembled(str):
         return self.shared | {("f", kind, None, "*") for kind in self.kinds} | {("ids", kind) for kind in self.kinds}
 
 
-def assemble(layout: list[str | Fragment], reuse: Callable[[str, str], str | None] | None = None,
-             shared: frozenset = frozenset()) -> Assembled:
-    """Join ``layout``; a fragment whose text ``reuse`` still has is taken from it, any other is
-    made, with its reads noted: those of its own record are its own, the rest join ``shared``."""
+@dataclass
+class Previous:
+    """A data file as the last build wrote it (its text, and its Assembled notes), and the records
+    whose fragments must be made again (``changed``: (kind, id))."""
+
+    text: str
+    keys: tuple[tuple[str, str], ...]
+    spans: array
+    shared: frozenset
+    skeleton: bytes
+    changed: set[tuple[str, str]]
+
+
+def skeleton(layout: list[str | Fragment]) -> bytes:
+    """A digest of the layout with each fragment's text left out: its literal text and the (kind,
+    id) of its fragments, in order. Two layouts with the same skeleton differ only in the text of
+    their fragments (json's C encoder writes it, unambiguously)."""
+    plain = json.dumps([seg if seg.__class__ is str else seg[:2] for seg in layout], ensure_ascii=False)
+    return hashlib.blake2b(plain.encode("utf-8"), digest_size=16).digest()
+
+
+def _own(kind: str, rid: str, deps: set) -> Iterator[tuple]:
+    """The reads of a fragment that are not of its own record (they join what the fragments share)."""
+    return (d for d in deps if not (d[0] in ("f", "has") and d[1] == kind and d[2] == rid))
+
+
+def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> Assembled:
+    """Join ``layout``, noting where each fragment sits and what it read: those of its own record
+    are its own, the rest join ``shared``. With ``previous`` (an update), a fragment whose record
+    did not change keeps its text from it; if only fragments' texts can differ (same skeleton),
+    the changed ones are patched into the previous text, without going over the others."""
+    shape = skeleton(layout)
+    if previous is not None and previous.skeleton == shape:
+        return _patched(layout, previous, shape)
     parts: list[str] = []
     keys: list[tuple[str, str]] = []
-    spans, pos, kinds, noted = array("Q"), 0, {}, set(shared)
+    spans, pos, kinds = array("Q"), 0, {}
+    noted = set(previous.shared) if previous is not None else set()
+    if previous is not None:
+        where = dict(zip(previous.keys, range(len(previous.keys))))
+        old, old_spans, changed = previous.text, previous.spans, previous.changed
     for seg in layout:
-        if isinstance(seg, str):
-            parts.append(seg)
+        if seg.__class__ is str:
+            parts.append(seg)  # type: ignore[arg-type]
             pos += len(seg)
             continue
-        kind, rid, make = seg
+        kind, rid, make = seg  # type: ignore[misc]
         kinds[kind] = None
-        text = reuse(kind, rid) if reuse is not None else None
-        if text is None:
+        i = where.get((kind, rid)) if previous is not None else None
+        if i is not None and (kind, rid) not in changed:
+            text = old[old_spans[2 * i]:old_spans[2 * i + 1]]
+        else:
             with tracking.tracked() as deps:
                 text = make()
-            noted.update(d for d in deps if not (d[0] in ("f", "has") and d[1] == kind and d[2] == rid))
+            noted.update(_own(kind, rid, deps))
         keys.append((kind, rid))
         spans.extend((pos, pos + len(text)))
         parts.append(text)
         pos += len(text)
-    out = Assembled("".join(parts))
-    out.keys, out.spans, out.kinds = tuple(keys), spans, tuple(kinds)
+    return _assembled("".join(parts), tuple(keys), spans, tuple(kinds), noted, shape)
+
+
+def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> Assembled:
+    """``previous`` with the fragments of its changed records made again (same skeleton)."""
+    fragments = [seg for seg in layout if seg.__class__ is not str]
+    where = dict(zip(previous.keys, range(len(previous.keys))))
+    redo = sorted(where[key] for key in previous.changed if key in where)
+    old, old_spans = previous.text, previous.spans
+    pieces, spans, noted = [], array("Q"), set(previous.shared)
+    at, shift, done = 0, 0, 0  # next character of old to copy; how far later spans move; spans copied
+    for i in redo:
+        kind, rid, make = fragments[i]
+        with tracking.tracked() as deps:
+            text = make()
+        noted.update(_own(kind, rid, deps))
+        start, end = old_spans[2 * i], old_spans[2 * i + 1]
+        pieces += [old[at:start], text]
+        at = end
+        spans.extend(old_spans[done:2 * i] if not shift else array("Q", [x + shift for x in old_spans[done:2 * i]]))
+        spans.extend((start + shift, start + shift + len(text)))
+        shift += len(text) - (end - start)
+        done = 2 * i + 2
+    pieces.append(old[at:])
+    spans.extend(old_spans[done:] if not shift else array("Q", [x + shift for x in old_spans[done:]]))
+    kinds = tuple(dict.fromkeys(kind for kind, _ in previous.keys))
+    return _assembled("".join(pieces), previous.keys, spans, kinds, noted, shape)
+
+
+def _assembled(text: str, keys: tuple, spans: array, kinds: tuple, noted: set, shape: bytes) -> Assembled:
+    out = Assembled(text)
+    out.keys, out.spans, out.kinds, out.skeleton = keys, spans, kinds, shape
     out.shared = tracking.compress(noted) if len(noted) > tracking.LIMIT else frozenset(noted)
     return out
 

@@ -32,7 +32,7 @@ from typing import Any
 from .cache import cache_dir, read_plain, signature, write_plain
 from .models import KINDS as MODELS
 
-FORMAT = 4
+FORMAT = 5
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 

@@ -372,9 +372,9 @@ class _Renderer:
         """The page's text (encoded, for a data file made of fragments), what it read (its deps,
         tracking.py), and for a data file made of fragments what an update of it needs (``spliced``)."""
         if page.layout is not None:
-            reuse, shared = _reuse(page.splice) if page.splice is not None else (None, frozenset())
+            previous = _previous(page.splice) if page.splice is not None else None
             with tracking.everything():  # its fragments note their own reads (export.assemble)
-                text = export.assemble(page.layout(), reuse, shared)
+                text = export.assemble(page.layout(), previous)
             data = text.encode("utf-8")  # encoded once: to write, and for its digest
             return data, text.deps(), spliced(text, data)
         with tracking.tracked() as deps:
@@ -385,35 +385,28 @@ class _Renderer:
 def spliced(text: "export.Assembled", data: bytes) -> tuple:
     """What the next update of an assembled data file needs: the digest of its text (``data``, the
     text encoded; the copy on disk is used only if it still has it), its fragments' keys and
-    spans, and their shared deps."""
-    return hashlib.blake2b(data, digest_size=16).digest(), text.keys, text.spans.tobytes(), text.shared
+    spans, their shared deps, and its skeleton (export.skeleton)."""
+    return (hashlib.blake2b(data, digest_size=16).digest(), text.keys, text.spans.tobytes(), text.shared,
+            text.skeleton)
 
 
-def _reuse(splice: tuple) -> tuple[Callable[[str, str], str | None] | None, frozenset]:
-    """For an update of an assembled data file: which fragments can be kept from the file on disk
-    (those of records that did not change), unless what they shared changed or the file is not
-    the one the last build wrote."""
-    live, (digest, keys, raw, shared), hit = splice
+def _previous(splice: tuple) -> "export.Previous | None":
+    """For an update of an assembled data file: the file on disk and what the last build noted of
+    it (export.Previous), unless what its fragments shared changed or the file is not the one the
+    last build wrote. Its changed records are those with a change to any field (tracking.matches)."""
+    live, (digest, keys, raw, shared, shape), hit = splice
     if not shared.isdisjoint(hit):
-        return None, frozenset()
+        return None
     try:
         data = Path(live).read_bytes()
     except OSError:
-        return None, frozenset()
+        return None
     if hashlib.blake2b(data, digest_size=16).digest() != digest:
-        return None, frozenset()
-    text = data.decode("utf-8")
+        return None
     spans = array("Q")
     spans.frombytes(raw)
-    where = {key: i for i, key in enumerate(keys)}
-
-    def reuse(kind: str, rid: str) -> str | None:
-        i = where.get((kind, rid))
-        if i is None or ("f", kind, rid, "*") in hit:
-            return None
-        return text[spans[2 * i]:spans[2 * i + 1]]
-
-    return reuse, shared
+    changed = {(dep[1], dep[2]) for dep in hit if len(dep) == 4 and dep[0] == "f" and dep[2] is not None and dep[3] == "*"}
+    return export.Previous(data.decode("utf-8"), keys, spans, shared, shape, changed)
 
 
 #: below this many pages one process renders them all; above, worker processes share the work
