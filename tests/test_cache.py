@@ -183,3 +183,72 @@ def test_an_unchanged_clean_record_is_not_even_rebuilt(catalog: Path, cache_dir:
     untouched = cat.records["datasets"]["clips-100"]
     assert untouched._make is not None, "its rules were not run again, so its model was never needed"
     assert cat.datasets["clips-100"].name == "Clips-100"  # and it is there when something reads it
+
+
+def test_a_journaled_store_writes_few_changes_as_a_journal_and_many_as_a_new_main_file(tmp_path: Path):
+    from avi_atlas import cache
+
+    path, maps = tmp_path / "store.pickle", ("entries",)
+    entries = {f"k{i}": (i, f"v{i}") for i in range(100)}
+    base = cache.write_journaled(path, {"entries": entries, "name": "first"}, {}, maps)
+    journal = cache.journal_path(path)
+    assert path.is_file() and not journal.exists()
+    main_bytes = path.read_bytes()
+    data, base = cache.read_journaled(path, maps)
+    assert data["entries"] == entries and data["name"] == "first"
+
+    data["entries"]["k1"] = (1, "changed")  # a few changes: a journal beside the unchanged main file
+    del data["entries"]["k2"]
+    data["entries"]["new"] = (0, "new")
+    data["name"] = "second"
+    base = cache.write_journaled(path, data, base, maps)
+    assert journal.is_file() and path.read_bytes() == main_bytes
+    again, base = cache.read_journaled(path, maps)
+    assert again["entries"] == data["entries"] and again["name"] == "second"
+    assert cache.read_plain(journal)["set"]["entries"] == {"k1": (1, "changed"), "new": (0, "new")}
+
+    again["entries"]["k3"] = (3, "later")  # the journal holds every change since the main file
+    cache.write_journaled(path, again, base, maps)
+    third, base = cache.read_journaled(path, maps)
+    assert third["entries"] == again["entries"] and "k2" not in third["entries"]
+
+    for i in range(50, 100):  # many changes: a new main file, and no journal
+        third["entries"][f"k{i}"] = (i, "rewritten")
+    cache.write_journaled(path, third, base, maps)
+    assert not journal.exists() and path.read_bytes() != main_bytes
+    assert cache.read_journaled(path, maps)[0]["entries"] == third["entries"]
+
+
+def test_a_journal_applies_only_to_the_main_file_it_was_written_for(tmp_path: Path):
+    from avi_atlas import cache
+
+    path, maps = tmp_path / "store.pickle", ("entries",)
+    entries = {f"k{i}": i for i in range(100)}
+    base = cache.write_journaled(path, {"entries": entries}, {}, maps)
+    data, base = cache.read_journaled(path, maps)
+    data["entries"]["k1"] = -1
+    cache.write_journaled(path, data, base, maps)
+    stale = cache.journal_path(path).read_bytes()
+    cache.write_journaled(path, {"entries": dict(entries)}, {}, maps)  # a new main file (a full build)
+    cache.journal_path(path).write_bytes(stale)  # as if killed before the old journal was deleted
+    assert cache.read_journaled(path, maps)[0]["entries"]["k1"] == 1
+    cache.journal_path(path).write_bytes(b"not a pickle")  # an unreadable journal is not applied
+    assert cache.read_journaled(path, maps)[0]["entries"] == entries
+    path.write_bytes(b"damaged")
+    assert cache.read_journaled(path, maps) == (None, {})
+
+
+def test_the_record_cache_index_is_journaled_and_still_agrees_with_a_cold_run(catalog: Path, cache_dir: Path,
+                                                                             monkeypatch):
+    from avi_atlas import cache
+
+    monkeypatch.setattr(cache, "JOURNAL_SHARE", 0.5)  # the fixture catalog is small: one record is a big share
+    first, _ = pipeline.validate(catalog, use_cache=True)
+    paper = catalog / "papers/seg-net.yaml"
+    paper.write_text(paper.read_text().replace("Segmenting What Sounds", "Segmenting What Sings"))
+    warm = issues(pipeline.validate(catalog, use_cache=True)[1])
+    journals = list(cache_dir.glob("records-*.journal.pickle"))
+    assert len(journals) == 1  # one record changed: its index entry went into a journal
+    assert warm == issues(pipeline.validate(catalog, use_cache=True)[1]) == issues(pipeline.validate(catalog)[1])
+    cat, _ = pipeline.validate(catalog, use_cache=True)
+    assert cat.records["papers"]["seg-net"].model.title.endswith("Segmenting What Sings")

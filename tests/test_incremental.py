@@ -109,6 +109,13 @@ def test_an_unchanged_catalog_renders_nothing_and_a_summary_one_page_and_the_dat
     assert made == [("papers", "paper-3")]
     assert "Edited." in (site / "papers/paper-3/index.html").read_text()
     assert "Edited." in (site / "data/catalog.json").read_text()
+    from avi_atlas.cache import journal_path
+
+    assert journal_path(incremental.state_path(site)).is_file()  # the update's state: a journal of its changes
+    in_feed = "papers/paper-4/" in (site / "feed.xml").read_text()
+    edit(synthetic / "papers/paper-4.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    assert pipeline.build(synthetic, site, use_cache=True).rendered == 4 + in_feed  # the state read with its journal
+    assert same_as_clean(synthetic, site, tmp_path)
 
 
 def test_a_data_file_changed_on_disk_is_made_again_whole(synthetic: Path, tmp_path: Path, monkeypatch):

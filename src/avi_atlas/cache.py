@@ -79,6 +79,60 @@ def write_plain(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+# ---- a dict of maps, stored as a main file and a journal of the changes since -----------------------
+#: a journal is folded into its main file once it changes more than this share of the entries
+JOURNAL_SHARE = 0.125
+_ABSENT = object()
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".journal" + path.suffix)
+
+
+def read_journaled(path: Path, maps: tuple[str, ...]) -> tuple[dict | None, dict]:
+    """The dict stored at ``path`` (write_journaled) with its journal applied, or None; and what
+    its main file holds (``base``, for the next write_journaled). The ``maps`` are dicts of
+    entries, journaled entry by entry; any other key is stored whole in each journal."""
+    main = read_plain(path)
+    if not isinstance(main, dict) or not all(isinstance(main.get(name), dict) for name in maps):
+        return None, {}
+    data = {key: dict(value) if key in maps else value for key, value in main.items()}
+    journal = read_plain(journal_path(path))
+    if isinstance(journal, dict) and journal.get("token") == main.get("token") is not None:
+        try:
+            for name in maps:
+                data[name].update(journal["set"][name])
+                for key in journal["drop"][name]:
+                    data[name].pop(key, None)
+            data.update(journal["whole"])
+        except (KeyError, TypeError, AttributeError):
+            return None, {}
+    return data, main
+
+
+def write_journaled(path: Path, data: dict, base: dict, maps: tuple[str, ...]) -> dict:
+    """Store ``data``: when it differs from ``base`` (what the main file holds) in few entries of
+    its ``maps``, as a journal of those changes beside the main file (an update of one record
+    writes kilobytes, not the megabytes of 10,000 records); else as a new main file. Returns
+    what the main file now holds. Each file is written atomically, and a journal names the main
+    file it applies to, so a run killed between the two never mixes them. Raises OSError."""
+    sets, drops, changed, total = {}, {}, 0, 0
+    for name in maps:
+        new, old = data[name], base.get(name, {})
+        sets[name] = {key: value for key, value in new.items() if old.get(key, _ABSENT) is not value}
+        drops[name] = [key for key in old if key not in new]
+        changed += len(sets[name]) + len(drops[name])
+        total += len(new)
+    if base.get("token") is not None and changed <= JOURNAL_SHARE * total:
+        whole = {key: value for key, value in data.items() if key not in maps}
+        write_plain(journal_path(path), {"token": base["token"], "set": sets, "drop": drops, "whole": whole})
+        return base
+    main = {**data, "token": os.urandom(8).hex()}
+    write_plain(path, main)
+    journal_path(path).unlink(missing_ok=True)
+    return {key: dict(value) if key in maps else value for key, value in main.items()}
+
+
 # ---- models ↔ plain data --------------------------------------------------------------------------
 
 _NESTED: dict[type, dict[str, tuple[type, bool]]] = {}
@@ -157,6 +211,7 @@ def rebuild(cls: type[BaseModel], data: tuple) -> BaseModel:
 
 # ---- the cache file -------------------------------------------------------------------------------
 
+INDEX_MAPS = ("index", "verdicts")  # the index's maps of entries, journaled entry by entry
 SHARDS = 64  # record fields live in shards, so one changed record rewrites a 64th of them
 
 
@@ -190,11 +245,13 @@ class RecordCache:
         self._shards: dict[int, dict[str, tuple[Signature, tuple]]] = {}
         self._dirty: set[int] = set()
         self.changed = False
-        stored = self._read(self.path)
-        if stored is not None and isinstance(stored.get("index"), dict):
+        stored, self._stored = read_journaled(self.path, INDEX_MAPS)  # the index and its journal (see save)
+        if stored is not None and stored.get("code") == self.code:
             self.index = stored["index"]
-            if isinstance(stored.get("verdicts"), dict) and isinstance(stored.get("context"), tuple):
+            if isinstance(stored.get("context"), tuple):
                 self.verdicts, self.context = stored["verdicts"], stored["context"]
+        else:
+            self._stored = {}
 
     def _shard_path(self, n: int) -> Path:
         return self.path.with_name(f"{self.path.stem}.{n}.pickle")
@@ -263,14 +320,15 @@ class RecordCache:
 
     def save(self) -> None:
         """Shards first, the index last: an index never names fields its shard does not hold as indexed
-        (and if a run is killed in between, ``fields`` notices the mismatch)."""
+        (and if a run is killed in between, ``fields`` notices the mismatch). The index is written as a
+        journal of its changes when they are few (write_journaled)."""
         if not self.changed:
             return
         try:
             for n in sorted(self._dirty):
                 write_plain(self._shard_path(n), {"code": self.code, "entries": self._shards[n]})
-            write_plain(self.path, {"code": self.code, "index": self.index, "verdicts": self.verdicts,
-                                    "context": self.context})
+            self._stored = write_journaled(self.path, {"code": self.code, "index": self.index, "verdicts": self.verdicts,
+                                                       "context": self.context}, self._stored, INDEX_MAPS)
             self._dirty.clear()
             self.changed = False
         except OSError:

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, read_plain, signature, write_plain
+from .cache import cache_dir, read_journaled, read_plain, signature, write_journaled, write_plain
 from .models import KINDS as MODELS
 
-FORMAT = 5
+FORMAT = 6
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -69,6 +69,7 @@ class State:
     memo: dict[tuple, tuple] = field(default_factory=dict)
     program: str = ""  # the program that made it (freshness.program_digest): fingerprints are its own
     table_files: list[str | None] = field(default_factory=list)  # the file of each table, once written
+    stored: dict = field(default_factory=dict, repr=False)  # what the state's main file holds (see save)
 
     def deps_of(self, path: str) -> set[tuple]:
         table, raw = self.pages[path]
@@ -109,11 +110,14 @@ def state_path(out: Path) -> Path:
 TABLE_NAME = re.compile(r"^pages-[0-9a-f]{20}\.t[0-9a-f]{16}\.pickle$")
 
 
+MAPS = ("records", "pages", "spliced", "memo")  # journaled entry by entry (cache.write_journaled)
+
+
 def load(out: Path) -> State | None:
     """The state the last build of ``out`` saved, or None (none, another format, or damaged)."""
     path = state_path(out)
-    data = read_plain(path)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    data, stored = read_journaled(path, MAPS)
+    if data is None or data.get("format") != FORMAT:
         return None
     try:
         names = data["tables"]
@@ -129,14 +133,15 @@ def load(out: Path) -> State | None:
                       data["memo"], data["program"])
     except (KeyError, TypeError):
         return None
-    state.table_files = list(names)
+    state.table_files, state.stored = list(names), stored
     return state
 
 
 def save(out: Path, state: State) -> None:
     """Write the state: the tables of deps not written yet each to a file of their own (an update
-    adds a small one, and the big ones of the full build are not written again), then the rest,
-    then delete the table files it no longer names."""
+    adds a small one, and the big ones of the full build are not written again), then the rest
+    (after an update, as a journal of the entries it changed: cache.write_journaled), then
+    delete the table files it no longer names."""
     path = state_path(out)
     try:
         files = list(state.table_files)
@@ -144,9 +149,10 @@ def save(out: Path, state: State) -> None:
             if files[i] is None:
                 files[i] = f"{path.stem}.t{os.urandom(8).hex()}.pickle"
                 write_plain(path.with_name(files[i]), table)
-        write_plain(path, {"format": FORMAT, "build": state.build, "digest": state.digest,
-                           "records": state.records, "tables": files, "pages": state.pages,
-                           "spliced": state.spliced, "memo": state.memo, "program": state.program})
+        state.stored = write_journaled(path, {"format": FORMAT, "build": state.build, "digest": state.digest,
+                                              "records": state.records, "tables": files, "pages": state.pages,
+                                              "spliced": state.spliced, "memo": state.memo, "program": state.program},
+                                       state.stored, MAPS)
         state.table_files = files
         for old in path.parent.glob(f"{path.stem}.t*.pickle"):
             if old.name not in files:
