@@ -309,8 +309,11 @@ class RecordCache:
         for kind, (ids, broken) in members.items():
             old_ids, old_broken = before.get(kind, ((), ()))
             moved |= {(kind, i) for i in ids.symmetric_difference(old_ids) | broken.symmetric_difference(old_broken)}
+        current = self.current
+        if not moved:  # no record came, went or broke: a verdict holds while its file is unchanged
+            return {file: keys for file, (sig, _, keys) in self.verdicts.items() if current.get(file) == sig}
         return {file: keys for file, (sig, refs, keys) in self.verdicts.items()
-                if self.current.get(file) == sig and not any(ref in moved for ref in refs)}
+                if current.get(file) == sig and moved.isdisjoint(refs)}
 
     def remember(self, verdicts: dict[str, tuple[Signature, tuple, tuple | None]],
                  members: dict[str, tuple[set[str], set[str]]], context: tuple) -> None:

@@ -8,10 +8,11 @@ derives page data, plans every page and writes the site atomically.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import os
 from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-@dataclass
+@dataclass(slots=True)
 class Loaded:
     """One file after stage 1: its document, its signature (with the record cache), and whether the
     record cache holds it as it is now (then its document is read only if an issue needs a position)."""
@@ -58,6 +59,9 @@ class Loaded:
 
 #: what may stand at the top of a catalog folder besides the record folders
 ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
+
+
+_NAME = attrgetter("name")
 
 
 def discover(root: Path, report: Report,
@@ -80,17 +84,18 @@ def discover(root: Path, report: Report,
         if not folder.is_dir():
             continue
         with os.scandir(folder) as entries:  # one listing; names sort as strings, no stat per file
-            listing = sorted(entries, key=lambda e: e.name)
+            listing = sorted(entries, key=_NAME)
         for entry in listing:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name[0] == ".":
                 continue
-            if not entry.name.endswith(".yaml") or not entry.is_file():
+            if not name.endswith(".yaml") or not entry.is_file():
                 path = folder / entry.name
                 hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
                 report.add(Issue(_display(path), 0, 0, "unexpected-file",
                                  f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
                 continue
-            rel = f"{kind}/{entry.name}"  # strings: no Path per file
+            rel = f"{kind}/{name}"  # strings: no Path per file
             stat = stats.get(rel)
             if stat is None:
                 try:
@@ -122,10 +127,10 @@ def load(root: Path, report: Report, progress: Progress = Progress(),
     paths = [(kind, path, None) for kind, path in files] + discover(root, report, stats)
     base = _display(root)  # every record's shown path starts with the catalog's
     prefix = "" if base == "." else base.rstrip("/") + "/"
-    top = str(root)
+    top = os.path.join(str(root), "")  # ends with a separator: a file's path is top + its relative path
     with progress.task("reading", len(paths)) as advance:
         for kind, rel, stat in paths:
-            display, path = prefix + rel, os.path.join(top, rel)
+            display, path = prefix + rel, top + rel
             sig = None
             if cache is not None:
                 try:
@@ -150,13 +155,12 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
     catalog = Catalog()
     for item in loaded:
         kind, doc = item.kind, item.doc
-        rid = os.path.basename(doc.file)[:-5]  # the file name without .yaml
+        rid = doc.file.rpartition("/")[2][:-5]  # the file name without .yaml (shown paths use /)
         if item.cached and cache is not None:  # it checked clean when stored: made when first read
-            make = functools.partial(_from_cache, cache, doc, kind)
             if kind in KINDS:
-                catalog.add(Record(kind, rid, doc.file, None, doc, make=make, sig=item.sig))
+                catalog.add(Record(kind, rid, doc.file, None, doc, make=partial(_from_cache, cache, doc, kind), sig=item.sig))
                 continue
-            model = make()
+            model = _from_cache(cache, doc, kind)
         else:
             if doc.data is None:  # did not load; its issues are already reported
                 if kind in KINDS:

@@ -248,11 +248,19 @@ def duplicates(cat: Catalog) -> Iterator[Issue]:
     fields = ("arxiv", "doi", "title", "title-words")
     first: tuple[dict[str, str], ...] = tuple({} for _ in fields)  # per key: its value → first paper
     computed, reuse, papers = cat.memo("paper-keys"), cat.reuse, cat.records["papers"]
-    for pid in sorted(papers):
+    order = sorted(papers)
+    every = []
+    for pid in order:
         rec = papers[pid]
         keys = reuse.get(rec.file)
         if keys is None:
             keys = computed[rec.file] = paper_keys(rec.model)
+        every.append(keys)
+    if all(len(set(column) - {None, ""}) == len(column) - column.count(None) - column.count("")
+           for column in zip(*every)):
+        return  # no key is shared (counted in C; the usual case), so nothing to report
+    for pid, keys in zip(order, every):
+        rec = papers[pid]
         reported_title = False
         for field, key, seen in zip(fields, keys, first):
             if not key:
