@@ -76,23 +76,23 @@ def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
 
     layout = ["[", ("papers", "x", make), ",", ("papers", "y", lambda: "b"), "]"]
     out = export.assemble(layout)
-    assert out == "[a,b]" and out.keys == (("papers", "x"), ("papers", "y"))
+    assert out.data == b"[a,b]" and out.keys == (("papers", "x"), ("papers", "y"))
     assert list(out.spans) == [1, 2, 3, 4]
     assert out.shared == {("ids", "papers"), ("f", "papers", "y", "title")}  # x's own reads are its own
     assert out.deps() >= {("f", "papers", None, "*"), ("ids", "papers")}
-    previous = export.Previous("[A,b]", out.keys, out.spans, frozenset(), out.skeleton, changed={("papers", "y")})
+    previous = export.Previous(b"[A,b]", out.keys, out.spans, frozenset(), out.skeleton, changed={("papers", "y")})
     kept = export.assemble(layout, previous)
-    assert kept == "[A,b]" and kept.shared == frozenset()  # a kept fragment is not made again
+    assert kept.data == b"[A,b]" and kept.shared == frozenset()  # a kept fragment is not made again
 
 
 def _previous(out: "export.Assembled", changed: set) -> "export.Previous":
-    return export.Previous(str(out), out.keys, out.spans, out.shared, out.skeleton, changed)
+    return export.Previous(out.data, out.keys, out.spans, out.shared, out.skeleton, changed)
 
 
 def test_an_update_patches_the_changed_fragments_into_the_previous_text():
     from avi_atlas import tracking
 
-    texts = {rid: f"<{rid}>" for rid in "abcde"}
+    texts = {rid: f"<{rid} é>" for rid in "abcde"}  # spans count bytes: é is two
     made = []
 
     def fragment(rid):
@@ -107,21 +107,24 @@ def test_an_update_patches_the_changed_fragments_into_the_previous_text():
         return ["head\n", *(part for rid in ids for part in (fragment(rid), ";\n")), "tail"]
 
     first = export.assemble(layout("abcde"))
-    texts["b"], texts["d"] = "<b grew longer>", "<>"
+    texts["b"], texts["d"] = "<b grew longer: ≥ ü>", "<>"
     made.clear()
     patched = export.assemble(layout("abcde"), _previous(first, {("papers", "b"), ("papers", "d")}))
     assert sorted(made) == ["b", "d"]  # only the changed records' fragments are made
     clean = export.assemble(layout("abcde"))
-    assert patched == clean and list(patched.spans) == list(clean.spans) and patched.keys == clean.keys
+    assert list(patched.spans) == list(clean.spans) and patched.keys == clean.keys
     assert patched.skeleton == clean.skeleton and patched.kinds == ("papers",)
     assert patched.shared == {("f", "papers", "z", "title")}
-    assert [patched[s:e] for s, e in zip(patched.spans[::2], patched.spans[1::2])] == [texts[r] for r in "abcde"]
+    assert patched.data == clean.data and patched.text() == "head\n" + "".join(texts[r] + ";\n" for r in "abcde") + "tail"
+    data = patched.data
+    assert [data[s:e].decode() for s, e in zip(patched.spans[::2], patched.spans[1::2])] == [texts[r] for r in "abcde"]
     # a record added: another skeleton, so the file is joined again, keeping the unchanged fragments' text
-    texts["f"] = "<f>"
+    texts["f"] = "<f ñ>"
     made.clear()
     grown = export.assemble(layout("abcdef"), _previous(patched, {("papers", "f")}))
-    assert made == ["f"] and grown == export.assemble(layout("abcdef"))
+    assert made == ["f"] and grown.data == export.assemble(layout("abcdef")).data
+    assert list(grown.spans) == list(export.assemble(layout("abcdef")).spans)
     # literal text that changed (same records) is not patched over
     made.clear()
     relabelled = ["HEAD\n", *layout("abcdef")[1:]]
-    assert export.assemble(relabelled, _previous(grown, set())).startswith("HEAD\n<a>") and made == []
+    assert export.assemble(relabelled, _previous(grown, set())).text().startswith("HEAD\n<a é>") and made == []

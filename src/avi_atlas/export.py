@@ -34,17 +34,22 @@ def _plain(model: Any) -> dict:
 Fragment = tuple[str, str, Callable[[], str]]  # (kind, id, maker of its text)
 
 
-class Assembled(str):
-    """A data file's text, and for the next update: its fragments' ``keys`` (kind, id) and
-    ``spans`` (start and end of each, in characters), the record ``kinds`` it holds, the deps
-    its fragments read besides their own record (``shared``, see tracking.py), and the digest of
-    its ``skeleton`` (see skeleton)."""
+@dataclass
+class Assembled:
+    """A data file, encoded (``data``: UTF-8), and for the next update: its fragments' ``keys``
+    (kind, id) and ``spans`` (start and end of each, in bytes of ``data``), the record ``kinds``
+    it holds, the deps its fragments read besides their own record (``shared``, see tracking.py),
+    and the digest of its ``skeleton`` (see skeleton)."""
 
+    data: bytes
     keys: tuple[tuple[str, str], ...]
     spans: array
     kinds: tuple[str, ...]
     shared: frozenset
     skeleton: bytes
+
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
     def deps(self) -> frozenset:
         """What the file depends on: any change to a record of its kinds (re-made fragment by
@@ -54,10 +59,10 @@ class Assembled(str):
 
 @dataclass
 class Previous:
-    """A data file as the last build wrote it (its text, and its Assembled notes), and the records
+    """A data file as the last build wrote it (its bytes, and its Assembled notes), and the records
     whose fragments must be made again (``changed``: (kind, id))."""
 
-    text: str
+    data: bytes
     keys: tuple[tuple[str, str], ...]
     spans: array
     shared: frozenset
@@ -79,39 +84,40 @@ def _own(kind: str, rid: str, deps: set) -> Iterator[tuple]:
 
 
 def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> Assembled:
-    """Join ``layout``, noting where each fragment sits and what it read: those of its own record
-    are its own, the rest join ``shared``. With ``previous`` (an update), a fragment whose record
-    did not change keeps its text from it; if only fragments' texts can differ (same skeleton),
-    the changed ones are patched into the previous text, without going over the others."""
+    """Join ``layout``, encoded, noting where each fragment sits and what it read: those of its own
+    record are its own, the rest join ``shared``. With ``previous`` (an update), a fragment whose
+    record did not change keeps its bytes from it; if only fragments' texts can differ (same
+    skeleton), the changed ones are patched into the previous bytes, without going over the others."""
     shape = skeleton(layout)
     if previous is not None and previous.skeleton == shape:
         return _patched(layout, previous, shape)
-    parts: list[str] = []
+    parts: list[bytes] = []
     keys: list[tuple[str, str]] = []
     spans, pos, kinds = array("Q"), 0, {}
     noted = set(previous.shared) if previous is not None else set()
     if previous is not None:
         where = dict(zip(previous.keys, range(len(previous.keys))))
-        old, old_spans, changed = previous.text, previous.spans, previous.changed
+        old, old_spans, changed = previous.data, previous.spans, previous.changed
     for seg in layout:
         if seg.__class__ is str:
-            parts.append(seg)  # type: ignore[arg-type]
-            pos += len(seg)
+            part = seg.encode("utf-8")  # type: ignore[union-attr]
+            parts.append(part)
+            pos += len(part)
             continue
         kind, rid, make = seg  # type: ignore[misc]
         kinds[kind] = None
         i = where.get((kind, rid)) if previous is not None else None
         if i is not None and (kind, rid) not in changed:
-            text = old[old_spans[2 * i]:old_spans[2 * i + 1]]
+            part = old[old_spans[2 * i]:old_spans[2 * i + 1]]
         else:
             with tracking.tracked() as deps:
-                text = make()
+                part = make().encode("utf-8")
             noted.update(_own(kind, rid, deps))
         keys.append((kind, rid))
-        spans.extend((pos, pos + len(text)))
-        parts.append(text)
-        pos += len(text)
-    return _assembled("".join(parts), tuple(keys), spans, tuple(kinds), noted, shape)
+        spans.extend((pos, pos + len(part)))
+        parts.append(part)
+        pos += len(part)
+    return _assembled(b"".join(parts), tuple(keys), spans, tuple(kinds), noted, shape)
 
 
 def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> Assembled:
@@ -119,32 +125,30 @@ def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> 
     fragments = [seg for seg in layout if seg.__class__ is not str]
     where = dict(zip(previous.keys, range(len(previous.keys))))
     redo = sorted(where[key] for key in previous.changed if key in where)
-    old, old_spans = previous.text, previous.spans
+    old, old_spans = previous.data, previous.spans
     pieces, spans, noted = [], array("Q"), set(previous.shared)
-    at, shift, done = 0, 0, 0  # next character of old to copy; how far later spans move; spans copied
+    at, shift, done = 0, 0, 0  # next byte of old to copy; how far later spans move; spans copied
     for i in redo:
         kind, rid, make = fragments[i]
         with tracking.tracked() as deps:
-            text = make()
+            part = make().encode("utf-8")
         noted.update(_own(kind, rid, deps))
         start, end = old_spans[2 * i], old_spans[2 * i + 1]
-        pieces += [old[at:start], text]
+        pieces += [old[at:start], part]
         at = end
         spans.extend(old_spans[done:2 * i] if not shift else array("Q", [x + shift for x in old_spans[done:2 * i]]))
-        spans.extend((start + shift, start + shift + len(text)))
-        shift += len(text) - (end - start)
+        spans.extend((start + shift, start + shift + len(part)))
+        shift += len(part) - (end - start)
         done = 2 * i + 2
     pieces.append(old[at:])
     spans.extend(old_spans[done:] if not shift else array("Q", [x + shift for x in old_spans[done:]]))
     kinds = tuple(dict.fromkeys(kind for kind, _ in previous.keys))
-    return _assembled("".join(pieces), previous.keys, spans, kinds, noted, shape)
+    return _assembled(b"".join(pieces), previous.keys, spans, kinds, noted, shape)
 
 
-def _assembled(text: str, keys: tuple, spans: array, kinds: tuple, noted: set, shape: bytes) -> Assembled:
-    out = Assembled(text)
-    out.keys, out.spans, out.kinds, out.skeleton = keys, spans, kinds, shape
-    out.shared = tracking.compress(noted) if len(noted) > tracking.LIMIT else frozenset(noted)
-    return out
+def _assembled(data: bytes, keys: tuple, spans: array, kinds: tuple, noted: set, shape: bytes) -> Assembled:
+    shared = tracking.compress(noted) if len(noted) > tracking.LIMIT else frozenset(noted)
+    return Assembled(data, keys, spans, kinds, shared, shape)
 
 
 def catalog_json_layout(cat: Catalog) -> list[str | Fragment]:
@@ -181,7 +185,7 @@ def _json_entry(cat: Catalog, kind: str, rid: str) -> str:
 
 
 def catalog_json(cat: Catalog) -> str:
-    return str(assemble(catalog_json_layout(cat)))
+    return assemble(catalog_json_layout(cat)).text()
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
@@ -220,7 +224,7 @@ def _paper_row(cat: Catalog, pid: str) -> str:
 def csv_file(cat: Catalog, name: str) -> str:
     """One CSV export (papers.csv is assembled, see papers_csv_layout)."""
     if name == "papers.csv":
-        return str(assemble(papers_csv_layout(cat)))
+        return assemble(papers_csv_layout(cat)).text()
     if name == "datasets.csv":
         return _csv(["id", "name", "year", "paper", "url", "license", "tasks", "modalities", "clips", "videos",
                      "hours", "classes", "qa_pairs", "utterances", "speakers", "images", "domain"],

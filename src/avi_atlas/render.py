@@ -374,20 +374,19 @@ class _Renderer:
         if page.layout is not None:
             previous = _previous(page.splice) if page.splice is not None else None
             with tracking.everything():  # its fragments note their own reads (export.assemble)
-                text = export.assemble(page.layout(), previous)
-            data = text.encode("utf-8")  # encoded once: to write, and for its digest
-            return data, text.deps(), spliced(text, data)
+                made = export.assemble(page.layout(), previous)
+            return made.data, made.deps(), spliced(made)
         with tracking.tracked() as deps:
             text = _render_one(page, self.env, self.rows)
         return text, frozenset(deps), None
 
 
-def spliced(text: "export.Assembled", data: bytes) -> tuple:
-    """What the next update of an assembled data file needs: the digest of its text (``data``, the
-    text encoded; the copy on disk is used only if it still has it), its fragments' keys and
-    spans, their shared deps, and its skeleton (export.skeleton)."""
-    return (hashlib.blake2b(data, digest_size=16).digest(), text.keys, text.spans.tobytes(), text.shared,
-            text.skeleton)
+def spliced(made: "export.Assembled") -> tuple:
+    """What the next update of an assembled data file needs: the digest of its bytes (the copy on
+    disk is used only if it still has them), its fragments' keys and spans, their shared deps, and
+    its skeleton (export.skeleton)."""
+    return (hashlib.blake2b(made.data, digest_size=16).digest(), made.keys, made.spans.tobytes(), made.shared,
+            made.skeleton)
 
 
 def _previous(splice: tuple) -> "export.Previous | None":
@@ -406,7 +405,7 @@ def _previous(splice: tuple) -> "export.Previous | None":
     spans = array("Q")
     spans.frombytes(raw)
     changed = {(dep[1], dep[2]) for dep in hit if len(dep) == 4 and dep[0] == "f" and dep[2] is not None and dep[3] == "*"}
-    return export.Previous(data.decode("utf-8"), keys, spans, shared, shape, changed)
+    return export.Previous(data, keys, spans, shared, shape, changed)
 
 
 #: below this many pages one process renders them all; above, worker processes share the work
