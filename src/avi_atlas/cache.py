@@ -212,7 +212,7 @@ def rebuild(cls: type[BaseModel], data: tuple) -> BaseModel:
 # ---- the cache file -------------------------------------------------------------------------------
 
 INDEX_MAPS = ("index", "verdicts")  # the index's maps of entries, journaled entry by entry
-SHARDS = 64  # record fields live in shards, so one changed record rewrites a 64th of them
+SHARDS = 256  # record fields live in shards: an update that shows a few dozen records reads a few dozen small files
 
 
 def _shard(file: str) -> int:
