@@ -161,6 +161,12 @@ class Catalog:
     def add(self, record: Record) -> None:
         self.records[record.kind][record.id] = record
 
+    def build_all(self) -> None:
+        """Make every record's model now (those from the record cache are made on first read)."""
+        for records in self.records.values():
+            for record in records.values():
+                record._built()
+
     def models(self, kind: str) -> Models:
         """id → model of one kind, sorted by id (reads are tracked while a page renders)."""
         found = self.__dict__.setdefault("_models", {})

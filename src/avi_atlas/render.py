@@ -358,12 +358,17 @@ class Rendered:
     memo: dict[tuple, tuple]
 
 
+def _catalog_of(pages: list[Page]) -> Catalog | None:
+    """The catalog the pages are made from (a templated page's context holds it), if any."""
+    return next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
+
+
 class _Renderer:
     """Templates compiled once, and each paper's comparison row rendered once (see _row_parts)."""
 
     def __init__(self, pages: list[Page], folder: Path | None, compiled: Path | None = None):
         self.env = environment(str(folder or templates_dir()), str(compiled) if compiled else None)
-        cat = next((p.context["cat"] for p in pages if p.content is None and "cat" in p.context), None)
+        cat = _catalog_of(pages)
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
         self.rows: dict[str, tuple[list[str] | None, frozenset]] = {}  # see _row_parts
@@ -519,6 +524,9 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
 
         global _WORK
         context = multiprocessing.get_context("fork")
+        cat = _catalog_of(pages)
+        if cat is not None:  # made once, before the fork, and shared: each worker would make most of them
+            cat.build_all()
         spans = chunks(pages)
         _WORK = (pages, folder, compiled, root, spans, context.Array("q", [0, len(spans) - 1, 0]))
         tables: dict[int, list[tuple]] = {}
