@@ -157,15 +157,17 @@ def test_a_failed_write_leaves_the_previous_site_intact(site: Path, catalog: Pat
     paper = catalog / "papers/seg-net.yaml"  # an input changes, so the build really writes
     paper.write_text(paper.read_text().replace("Segmenting What Sounds", "Segmenting What Sings"))
     calls = {"n": 0}
-    real = Path.write_text
 
-    def failing(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise OSError(28, "No space left on device")
-        return real(self, *args, **kwargs)
+    def failing(real):
+        def write(self, *args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] > 5:
+                raise OSError(28, "No space left on device")
+            return real(self, *args, **kwargs)
+        return write
 
-    monkeypatch.setattr(Path, "write_text", failing)
+    monkeypatch.setattr(Path, "write_text", failing(Path.write_text))
+    monkeypatch.setattr(Path, "write_bytes", failing(Path.write_bytes))
     with pytest.raises(OSError):
         pipeline.build(catalog, site)
     monkeypatch.undo()

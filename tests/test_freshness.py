@@ -17,14 +17,30 @@ def site(tmp_path: Path) -> Path:
     (out / "papers/a").mkdir(parents=True)
     (out / "index.html").write_text("<p>home</p>")
     (out / "papers/a/index.html").write_text("<p>paper a</p>")
-    (out / freshness.MANIFEST).write_text(freshness.manifest(out, "inputs-1", "build-1"))
+    (out / freshness.MANIFEST).write_text(freshness.manifest("inputs-1", "build-1", freshness.sizes_under(out, "")))
     return out
 
 
-def test_the_manifest_lists_every_file_by_size_but_not_itself(site: Path):
-    files = freshness.recorded(site)["files"]
-    assert files == {"index.html": 11, "papers/a/index.html": 14}
+def test_a_manifest_is_read_back_as_written(site: Path):
+    assert freshness.recorded(site) == {"inputs": "inputs-1", "build": "build-1",
+                                        "files": {"index.html": 11, "papers/a/index.html": 14}}
     assert freshness.intact(site) and freshness.up_to_date(site, "inputs-1")
+
+
+def test_a_built_site_s_manifest_lists_exactly_its_files_and_their_sizes(catalog: Path, tmp_path: Path):
+    from avi_atlas import pipeline
+
+    site = tmp_path / "site"
+
+    def on_disk() -> dict[str, int]:
+        return {rel: size for rel, size in freshness.walk(site) if rel != freshness.MANIFEST}
+
+    assert pipeline.build(catalog, site, use_cache=True).ok  # sizes as the pages were written, not a walk
+    assert freshness.recorded(site)["files"] == on_disk()
+    paper = catalog / "papers/seg-net.yaml"
+    paper.write_text(paper.read_text().replace("Segmenting What Sounds", "Segmenting What Sings, Longer"))
+    assert pipeline.build(catalog, site, use_cache=True).rendered > 0  # an update
+    assert freshness.recorded(site)["files"] == on_disk()
 
 
 def test_other_inputs_are_not_up_to_date(site: Path):

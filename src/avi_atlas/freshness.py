@@ -70,10 +70,6 @@ def _files(folder: Path) -> list[Path]:
     return [folder / rel for rel, _ in sorted(_walk(str(folder)))]
 
 
-def _sizes(site: Path) -> dict[str, int]:
-    return {rel: size for rel, size in _walk(str(site)) if rel != MANIFEST}
-
-
 def digest(catalog: Path, program: str, stats: dict[str, os.stat_result] | None = None) -> str:
     """The inputs of a build: ``program`` (see program_digest) and every catalog file's signature
     (from ``stats``, catalog_stats of ``catalog``, when given)."""
@@ -111,8 +107,9 @@ def catalog_stats(catalog: Path) -> dict[str, os.stat_result]:
     return out
 
 
-def manifest(site: Path, input_digest: str, build: str = "") -> str:
-    return json.dumps({"inputs": input_digest, "build": build, "files": _sizes(site)}, sort_keys=True, indent=0)
+def manifest(input_digest: str, build: str, files: dict[str, int]) -> str:
+    """The manifest's text: the build's inputs and id, and the size of each file of the site."""
+    return json.dumps({"inputs": input_digest, "build": build, "files": files}, sort_keys=True, indent=0)
 
 
 def up_to_date(site: Path, input_digest: str, manifest: dict | None = None) -> bool:

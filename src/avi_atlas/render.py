@@ -356,6 +356,7 @@ class Rendered:
     pages: dict[str, tuple[int, bytes]]
     spliced: dict[str, tuple]
     memo: dict[tuple, tuple]
+    sizes: dict[str, int] = field(default_factory=dict)  # bytes written, per page (for the manifest)
 
 
 def _catalog_of(pages: list[Page]) -> Catalog | None:
@@ -440,13 +441,13 @@ def jobs_for(n_pages: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _write_page(root: Path, rel_path: str, text: str | bytes) -> None:
+def _write_page(root: Path, rel_path: str, text: str | bytes) -> int:
+    """Write a page (UTF-8, as is: no newline translation); the number of bytes written."""
     target = root / rel_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        target.write_bytes(text)
-    else:
-        target.write_text(text, encoding="utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    target.write_bytes(data)
+    return len(data)
 
 
 _INTERNER = None  # a worker's dep table (incremental.Interner)
@@ -492,8 +493,8 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
     done = []
     for page in pages[start:end]:
         text, deps, splice = _WORKER.render(page)
-        _write_page(root, page.path, text)
-        done.append((page.path, _INTERNER.ids(deps), splice))
+        size = _write_page(root, page.path, text)
+        done.append((page.path, _INTERNER.ids(deps), splice, size))
     memo = _WORKER.cat.worked_out(skip=_SENT) if _WORKER.cat is not None else {}
     _SENT.update(memo)
     return os.getpid(), _INTERNER.new(), done, memo
@@ -509,6 +510,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
     jobs = jobs_for(len(pages)) if jobs is None else jobs
     with progress.task("rendering", len(pages)) as advance:
         splices: dict[str, tuple] = {}
+        sizes: dict[str, int] = {}
         if jobs <= 1:
             renderer, interner, deps = _Renderer(pages, folder, compiled), Interner(), {}
             for page in pages:
@@ -516,10 +518,10 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                 deps[page.path] = (0, interner.ids(page_deps))
                 if splice is not None:
                     splices[page.path] = splice
-                _write_page(root, page.path, text)
+                sizes[page.path] = _write_page(root, page.path, text)
                 advance()
             memo = renderer.cat.worked_out() if renderer.cat is not None else {}
-            return Rendered([interner.table], deps, splices, memo)
+            return Rendered([interner.table], deps, splices, memo, sizes)
         import multiprocessing
 
         global _WORK
@@ -537,7 +539,8 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                 for pid, new, done, worked in pool.imap_unordered(_render_next, range(len(spans))):
                     tables.setdefault(pid, []).extend(new)
                     memo.update(worked)
-                    for path, ids, splice in done:
+                    for path, ids, splice, size in done:
+                        sizes[path] = size
                         raw[path] = (pid, ids)
                         if splice is not None:
                             splices[path] = splice
@@ -545,7 +548,8 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         finally:
             _WORK = None
     number = {pid: i for i, pid in enumerate(tables)}
-    return Rendered(list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo)
+    return Rendered(list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo,
+                    sizes)
 
 
 ROOT_MARK = "\x00root\x00"  # where a comparison row's links start (see _row_parts)
@@ -630,8 +634,10 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
         if search:
             index_search(tmp)
         (tmp / MARKER).write_text("built by avi-atlas; this folder is replaced on every build\n")
-        if inputs:
-            (tmp / freshness.MANIFEST).write_text(freshness.manifest(tmp, inputs, build))
+        if inputs:  # the pages' sizes as written (no walk of 11,000 folders), and the other files'
+            files = {**deps.sizes, MARKER: (tmp / MARKER).stat().st_size,
+                     **freshness.sizes_under(tmp / "static", "static/"), **freshness.sizes_under(tmp / "pagefind", "pagefind/")}
+            (tmp / freshness.MANIFEST).write_text(freshness.manifest(inputs, build, files))
         os.chmod(tmp, 0o755)  # mkdtemp made it private
         if (tmp / "static").is_dir():  # copied with the modes of the checkout
             _world_readable(tmp / "static")
@@ -658,16 +664,14 @@ def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = N
     try:
         deps = render_into(stage, pages, folder, progress, compiled=compiled)
         sizes = dict(freshness.recorded(out).get("files", {}) if files is None else files)
-        for page in pages:
-            sizes[page.path] = (stage / page.path).stat().st_size
+        sizes.update(deps.sizes)
         for path in gone:
             sizes.pop(path, None)
         if search:  # Pagefind reads the whole site: index it as it will be, into the stage
             index_search(stage, pages=out, moved=[p.path for p in pages], gone=gone)
             sizes = {k: v for k, v in sizes.items() if not k.startswith("pagefind/")}
             sizes.update(freshness.sizes_under(stage / "pagefind", "pagefind/"))
-        (stage / freshness.MANIFEST).write_text(json.dumps(
-            {"inputs": inputs, "build": build, "files": sizes}, sort_keys=True, indent=0))
+        (stage / freshness.MANIFEST).write_text(freshness.manifest(inputs, build, sizes))
         moves = [p.path for p in pages] + ([JOURNAL_TREE + "pagefind"] if search else []) + [freshness.MANIFEST]
         journal = out.parent / f".{out.name}.journal-{os.getpid()}"
         tmp = journal.with_name(journal.name + ".tmp")
