@@ -54,11 +54,13 @@ class Links:
 
     def related(self, related: list[tuple[str, list[str]]]) -> Markup:
         """The items of a paper's list of related papers: a link, the year, and what they share."""
-        items = []
-        for rid, why in related:
-            year = self.cat.papers[rid].year
+        records, items = self.cat.records["papers"], []
+        for rid, why in related:  # related papers exist: their records are read directly
+            paper = records[rid].model
+            year = paper.year
             when = f' <span class="muted">({year})</span>' if year else ""
-            items.append(f'<li>{self.paper(rid)}{when}<span class="why">shares {escape(self.reasons(why))}</span></li>\n')
+            items.append(f'<li>{self._a(f"papers/{rid}/", paper.title)}{when}'
+                         f'<span class="why">shares {escape(self.reasons(why))}</span></li>\n')
         return Markup("".join(items))
 
     def pillar_class(self, task_id: str) -> str:
@@ -85,5 +87,6 @@ class Links:
             if kind in ("task", "method"):
                 names.append(self._name(kind + "s", ref))
             else:
-                names.append(self.cat.datasets[ref].name if ref in self.cat.datasets else ref)
+                dataset = self.cat.datasets.get(ref)
+                names.append(dataset.name if dataset is not None else ref)
         return ", ".join(names)

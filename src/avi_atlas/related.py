@@ -29,19 +29,21 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
     bounded as the catalog grows; reasons are worked out for the winners only.
     """
     paper = cat.records["papers"][pid].whole()  # its own page shows the whole record anyway
+    mine = [(kind, weight, list(dict.fromkeys(getattr(paper, kind)))) for kind, weight in WEIGHTS.items()]
     # each pool counted once per unit of its weight, in a single count (in C)
-    scores = Counter(chain.from_iterable(_pool(cat, kind, ref) * weight for kind, weight in WEIGHTS.items()
-                                         for ref in dict.fromkeys(getattr(paper, kind))))
+    scores = Counter(chain.from_iterable(_pool(cat, kind, ref) * weight for kind, weight, refs in mine for ref in refs))
     scores.pop(pid, None)
     # only candidates scoring at least the limit-th best score can make the list: rank just those
     best = heapq.nlargest(limit, scores.values())
     floor = best[-1] if len(best) == limit else 0
     rank = derive.newest_first(cat)
-    top = sorted((o for o, s in scores.items() if s >= floor), key=lambda o: (-scores[o], rank[o]))[:limit]
-    out = []
+    top = sorted([o for o, s in scores.items() if s >= floor], key=lambda o: (-scores[o], rank[o]))[:limit]
+    records, out = cat.records["papers"], []
     for other in top:
-        theirs = cat.papers[other]
-        why = [f"{kind[:-1]}:{ref}" for kind in WEIGHTS for ref in dict.fromkeys(getattr(paper, kind))
-               if ref in getattr(theirs, kind)]
+        theirs = records[other].model  # while a page renders, its reads are noted (tracking.py)
+        why: list[str] = []
+        for kind, _, refs in mine:
+            have = getattr(theirs, kind)  # read once per kind, not once per shared reference
+            why += [f"{kind[:-1]}:{ref}" for ref in refs if ref in have]
         out.append((other, why))
     return out
