@@ -301,20 +301,3 @@ def test_a_title_holding_the_mark_of_row_links_keeps_its_text_and_its_links(cata
     node = next(p for p in (site / "tasks").glob("*/index.html") if "papers/seg-net/" in p.read_text())
     assert 'href="../../papers/seg-net/"' in node.read_text() and shown in node.read_text()
 
-
-def test_compiled_templates_are_kept_between_runs_and_never_stale(tmp_path: Path):
-    from avi_atlas import render
-
-    templates, compiled = tmp_path / "templates", tmp_path / "compiled"
-    templates.mkdir()
-    (templates / "t.html").write_text("one {{ x }}")
-    assert render.environment(str(templates), str(compiled)).get_template("t.html").render(x=1) == "one 1"
-    assert len(list(compiled.iterdir())) == 1  # the compiled code, kept for the next run
-    render.environment.cache_clear()  # as in a new process
-    (templates / "t.html").write_text("two {{ x }}")
-    assert render.environment(str(templates), str(compiled)).get_template("t.html").render(x=2) == "two 2"
-    render.environment.cache_clear()
-    blocked = tmp_path / "file"
-    blocked.write_text("")  # no folder can be made here: the templates compile in memory
-    assert render.environment(str(templates), str(blocked / "sub")).get_template("t.html").render(x=3) == "two 3"
-    render.environment.cache_clear()

@@ -274,3 +274,12 @@ def test_a_planted_state_file_is_never_executed(synthetic: Path, tmp_path: Path)
     report = pipeline.build(synthetic, site, use_cache=True)
     assert report.ok and report.rendered > 250  # no state it can trust: a full build
     assert not (tmp_path / "pwned").exists()
+    from avi_atlas.cache import journal_path, read_plain  # nor a journal planted beside a genuine state
+
+    token = read_plain(incremental.state_path(site))["token"]
+    journal_path(incremental.state_path(site)).write_bytes(pickle.dumps(
+        {"token": token, "set": {}, "drop": {}, "whole": {"build": Boom()}}))
+    edit(synthetic / "papers/paper-4.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    report = pipeline.build(synthetic, site, use_cache=True)
+    assert report.ok and not (tmp_path / "pwned").exists()  # the journal is refused, the main file still holds
+    assert same_as_clean(synthetic, site, tmp_path)

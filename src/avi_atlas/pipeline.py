@@ -20,7 +20,7 @@ from . import config, freshness, rules, tracking
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
-from .cache import RecordCache, Signature, cache_dir, rebuild, signature
+from .cache import RecordCache, Signature, rebuild, signature
 from .loader import Document, LazyDocument, load_file
 from .models import KINDS, SINGULAR, Corrections, Taxonomy, is_id
 from .progress import Progress
@@ -318,7 +318,6 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
         previous = None
     records = incremental.snapshot(catalog, previous) if use_cache else {}
     digest = incremental.global_digest(program, root, derive.as_of(catalog))
-    compiled = cache_dir() / "templates" if use_cache else None  # compiled templates, kept between runs
     build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
     if (previous is not None and previous.digest == digest and manifest.get("build") == previous.build
             and freshness.intact(out, manifest)):
@@ -333,8 +332,7 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
             if page.path in stale and page.layout is not None and page.path in previous.spliced:
                 page.splice = (site / page.path, previous.spliced[page.path], hit)
         rendered = render.update([page for page in pages if page.path in stale], gone, out, search=search,
-                                 progress=progress, inputs=inputs, build=build_id, files=manifest["files"],
-                                 compiled=compiled)
+                                 progress=progress, inputs=inputs, build=build_id, files=manifest["files"])
         for path in gone:
             del previous.pages[path]
             previous.spliced.pop(path, None)
@@ -343,8 +341,7 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
         incremental.save(out, previous)
         report.rendered = len(stale)
         return report
-    rendered = render.write(pages, out, search=search, progress=progress, inputs=inputs, build=build_id,
-                            compiled=compiled)
+    rendered = render.write(pages, out, search=search, progress=progress, inputs=inputs, build=build_id)
     if use_cache:
         state = incremental.State(build_id, digest, records, program=program)
         incremental.record_deps(state, rendered)

@@ -88,20 +88,12 @@ def markdown(text: str | None) -> Markup:
 
 # ---- Jinja environment -----------------------------------------------------
 @lru_cache(maxsize=4)
-def environment(folder: str, compiled: str | None = None) -> jinja2.Environment:
-    """The templates in ``folder``; with ``compiled``, a folder that keeps each template's compiled
-    code between runs (Jinja checks it against the template's source, so it is never stale): an
-    update that renders a few pages no longer spends a tenth of a second compiling them."""
-    bytecode = None
-    if compiled is not None:
-        try:
-            os.makedirs(compiled, mode=0o700, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(compiled)
-        except OSError:
-            bytecode = None  # no cache folder: compiled in memory, as without one
+def environment(folder: str) -> jinja2.Environment:
+    """The templates in ``folder``. Compiled in memory on each run, never kept on disk: code
+    loaded from a cache folder would run whatever a planted file held (the record cache and the
+    state hold plain data only, for the same reason)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
-        bytecode_cache=bytecode,
         auto_reload=False,  # templates are compiled once per build (serve makes a new process state per change)
         cache_size=-1,
         autoescape=True,
@@ -367,8 +359,8 @@ def _catalog_of(pages: list[Page]) -> Catalog | None:
 class _Renderer:
     """Templates compiled once, and each paper's comparison row rendered once (see _row_parts)."""
 
-    def __init__(self, pages: list[Page], folder: Path | None, compiled: Path | None = None):
-        self.env = environment(str(folder or templates_dir()), str(compiled) if compiled else None)
+    def __init__(self, pages: list[Page], folder: Path | None):
+        self.env = environment(str(folder or templates_dir()))
         cat = _catalog_of(pages)
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
@@ -417,7 +409,7 @@ def _previous(splice: tuple) -> "export.Previous | None":
 #: below this many pages one process renders them all; above, worker processes share the work
 PARALLEL_MIN_PAGES = 500
 CHUNK = 64  # light pages per task; a heavy page is a task of its own
-_WORK: tuple[list[Page], Path | None, Path | None, Path, list[tuple[int, int]], Any] | None = None  # set before the workers fork
+_WORK: tuple[list[Page], Path | None, Path, list[tuple[int, int]], Any] | None = None  # set before the workers fork
 _WORKER: _Renderer | None = None
 
 
@@ -477,11 +469,11 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
     CPU time, a twentieth of the build's)."""
     global _WORKER, _INTERNER
     assert _WORK is not None
-    pages, folder, compiled, root, spans, ends = _WORK
+    pages, folder, root, spans, ends = _WORK
     if _WORKER is None:
         from .incremental import Interner
 
-        _WORKER, _INTERNER = _Renderer(pages, folder, compiled), Interner()
+        _WORKER, _INTERNER = _Renderer(pages, folder), Interner()
     with ends.get_lock():  # [next from the front, next from the back, workers]; a call takes one chunk
         if _FIRST:
             which = ends[0]
@@ -501,10 +493,10 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
 
 
 def render_into(root: Path, pages: list[Page], folder: Path | None = None, progress: Progress = Progress(),
-                jobs: int | None = None, compiled: Path | None = None) -> Rendered:
+                jobs: int | None = None) -> Rendered:
     """Render every page and write it under ``root``, in worker processes when that pays. Returns
     what the incremental state needs (``Rendered``). Raises BuildError on a template error (in
-    any worker). ``compiled`` keeps the templates' compiled code between runs (see environment)."""
+    any worker)."""
     from .incremental import Interner
 
     jobs = jobs_for(len(pages)) if jobs is None else jobs
@@ -512,7 +504,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         splices: dict[str, tuple] = {}
         sizes: dict[str, int] = {}
         if jobs <= 1:
-            renderer, interner, deps = _Renderer(pages, folder, compiled), Interner(), {}
+            renderer, interner, deps = _Renderer(pages, folder), Interner(), {}
             for page in pages:
                 text, page_deps, splice = renderer.render(page)
                 deps[page.path] = (0, interner.ids(page_deps))
@@ -530,7 +522,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         if cat is not None:  # made once, before the fork, and shared: each worker would make most of them
             cat.build_all()
         spans = chunks(pages)
-        _WORK = (pages, folder, compiled, root, spans, context.Array("q", [0, len(spans) - 1, 0]))
+        _WORK = (pages, folder, root, spans, context.Array("q", [0, len(spans) - 1, 0]))
         tables: dict[int, list[tuple]] = {}
         raw: dict[str, tuple[int, bytes]] = {}
         memo: dict[tuple, tuple] = {}
@@ -610,7 +602,7 @@ def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[
 
 
 def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool = False,
-          progress: Progress = Progress(), inputs: str = "", build: str = "", compiled: Path | None = None) -> Rendered:
+          progress: Progress = Progress(), inputs: str = "", build: str = "") -> Rendered:
     """Render every page into a fresh folder (in worker processes on a large site), then swap it in place of ``out``.
 
     A build that fails (or is killed) before the swap leaves the previous site
@@ -627,7 +619,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     old_umask = os.umask(0o022)  # everything is created world-readable (files 0644, folders 0755)
     try:
-        deps = render_into(tmp, pages, folder, progress, compiled=compiled)
+        deps = render_into(tmp, pages, folder, progress)
         static = folder / "static"
         if static.is_dir():
             shutil.copytree(static, tmp / "static")
@@ -652,7 +644,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
 
 def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = None, search: bool = False,
            progress: Progress = Progress(), inputs: str = "", build: str = "",
-           files: dict[str, int] | None = None, compiled: Path | None = None) -> Rendered:
+           files: dict[str, int] | None = None) -> Rendered:
     """Render ``pages`` (the stale ones, see incremental.py) and put them into the existing site,
     deleting the pages in ``gone``; ``files`` is the site's manifest of files (read if not given). The pages are staged beside the site, then moved in under a
     journal: a build killed before the journal is written leaves the previous site untouched; one
@@ -662,7 +654,7 @@ def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = N
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.stage-{os.getpid()}-", dir=out.parent))
     old_umask = os.umask(0o022)
     try:
-        deps = render_into(stage, pages, folder, progress, compiled=compiled)
+        deps = render_into(stage, pages, folder, progress)
         sizes = dict(freshness.recorded(out).get("files", {}) if files is None else files)
         sizes.update(deps.sizes)
         for path in gone:
