@@ -98,7 +98,7 @@ def read_journaled(path: Path, maps: tuple[str, ...]) -> tuple[dict | None, dict
         return None, {}
     data = {key: dict(value) if key in maps else value for key, value in main.items()}
     journal = read_plain(journal_path(path))
-    if isinstance(journal, dict) and journal.get("token") == main.get("token") is not None:
+    if isinstance(journal, dict) and main.get("token") is not None and journal.get("token") == main["token"]:
         try:
             for name in maps:
                 data[name].update(journal["set"][name])

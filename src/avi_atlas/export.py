@@ -74,7 +74,7 @@ def skeleton(layout: list[str | Fragment]) -> bytes:
     """A digest of the layout with each fragment's text left out: its literal text and the (kind,
     id) of its fragments, in order. Two layouts with the same skeleton differ only in the text of
     their fragments (json's C encoder writes it, unambiguously)."""
-    plain = json.dumps([seg if seg.__class__ is str else seg[:2] for seg in layout], ensure_ascii=False)
+    plain = json.dumps([seg if isinstance(seg, str) else seg[:2] for seg in layout], ensure_ascii=False)
     return hashlib.blake2b(plain.encode("utf-8"), digest_size=16).digest()
 
 
@@ -99,7 +99,7 @@ def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> 
         where = dict(zip(previous.keys, range(len(previous.keys))))
         old, old_spans, changed = previous.data, previous.spans, previous.changed
     for seg in layout:
-        if seg.__class__ is str:
+        if isinstance(seg, str):
             part = seg.encode("utf-8")  # type: ignore[union-attr]
             parts.append(part)
             pos += len(part)
@@ -122,7 +122,7 @@ def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> 
 
 def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> Assembled:
     """``previous`` with the fragments of its changed records made again (same skeleton)."""
-    fragments = [seg for seg in layout if seg.__class__ is not str]
+    fragments = [seg for seg in layout if not isinstance(seg, str)]
     where = dict(zip(previous.keys, range(len(previous.keys))))
     redo = sorted(where[key] for key in previous.changed if key in where)
     old, old_spans = previous.data, previous.spans

@@ -646,9 +646,10 @@ def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = N
            progress: Progress = Progress(), inputs: str = "", build: str = "",
            files: dict[str, int] | None = None) -> Rendered:
     """Render ``pages`` (the stale ones, see incremental.py) and put them into the existing site,
-    deleting the pages in ``gone``; ``files`` is the site's manifest of files (read if not given). The pages are staged beside the site, then moved in under a
-    journal: a build killed before the journal is written leaves the previous site untouched; one
-    killed after it is finished by the next run (``recover``). Returns what rendering noted."""
+    deleting the pages in ``gone``; ``files`` is the site's manifest of files (read if not given).
+    The pages are staged beside the site, then moved in under a journal: a build killed before
+    the journal is written leaves the previous site untouched; one killed after it is finished by
+    the next run (``recover``). Returns what rendering noted."""
     folder = folder or templates_dir()
     out = out.resolve()
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.stage-{os.getpid()}-", dir=out.parent))
