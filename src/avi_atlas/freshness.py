@@ -70,11 +70,11 @@ def _files(folder: Path) -> list[Path]:
     return [folder / rel for rel, _ in sorted(_walk(str(folder)))]
 
 
-def digest(catalog: Path, program: str, stats: dict[str, os.stat_result] | None = None) -> str:
+def digest(program: str, stats: dict[str, os.stat_result]) -> str:
     """The inputs of a build: ``program`` (see program_digest) and every catalog file's signature
-    (from ``stats``, catalog_stats of ``catalog``, when given)."""
+    (``stats``: catalog_stats of the catalog)."""
     h = hashlib.sha256(program.encode())
-    for rel, stat in sorted((catalog_stats(catalog) if stats is None else stats).items()):
+    for rel, stat in sorted(stats.items()):
         h.update(f"\0catalog/{rel}\0{stat.st_size} {stat.st_mtime_ns} {stat.st_ino}".encode())
     return h.hexdigest()
 

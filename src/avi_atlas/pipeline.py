@@ -303,8 +303,8 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
                # printed on pages (derive.as_of), so a different value must rebuild
                "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}
     program = freshness.program_digest(render.templates_dir(), options)
-    stats = freshness.catalog_stats(root) if root.is_dir() else {}  # one stat per file, for both uses
-    inputs = freshness.digest(root, program, stats) if root.is_dir() else ""
+    stats = freshness.catalog_stats(root) if root.is_dir() else {}  # one stat per file: the digest and the loader
+    inputs = freshness.digest(program, stats) if root.is_dir() else ""
     render.recover(out.resolve())  # what a killed build left behind
     manifest = freshness.recorded(out)  # what the site in ``out`` was built from, and its files
     if inputs and freshness.up_to_date(out, inputs, manifest):
@@ -331,8 +331,8 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
         for page in pages:  # a data file of one fragment per record: keep the fragments of unchanged records
             if page.path in stale and page.layout is not None and page.path in previous.spliced:
                 page.splice = (site / page.path, previous.spliced[page.path], hit)
-        rendered = render.update([page for page in pages if page.path in stale], gone, out, search=search,
-                                 progress=progress, inputs=inputs, build=build_id, files=manifest["files"])
+        rendered = render.update([page for page in pages if page.path in stale], gone, out, manifest["files"],
+                                 search=search, progress=progress, inputs=inputs, build=build_id)
         for path in gone:
             del previous.pages[path]
             previous.spliced.pop(path, None)

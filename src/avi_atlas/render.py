@@ -642,11 +642,10 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
     return deps
 
 
-def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = None, search: bool = False,
-           progress: Progress = Progress(), inputs: str = "", build: str = "",
-           files: dict[str, int] | None = None) -> Rendered:
+def update(pages: list[Page], gone: set[str], out: Path, files: dict[str, int], folder: Path | None = None,
+           search: bool = False, progress: Progress = Progress(), inputs: str = "", build: str = "") -> Rendered:
     """Render ``pages`` (the stale ones, see incremental.py) and put them into the existing site,
-    deleting the pages in ``gone``; ``files`` is the site's manifest of files (read if not given).
+    deleting the pages in ``gone``; ``files`` is the file list of the site's manifest.
     The pages are staged beside the site, then moved in under a journal: a build killed before
     the journal is written leaves the previous site untouched; one killed after it is finished by
     the next run (``recover``). Returns what rendering noted."""
@@ -656,7 +655,7 @@ def update(pages: list[Page], gone: set[str], out: Path, folder: Path | None = N
     old_umask = os.umask(0o022)
     try:
         deps = render_into(stage, pages, folder, progress)
-        sizes = dict(freshness.recorded(out).get("files", {}) if files is None else files)
+        sizes = dict(files)
         sizes.update(deps.sizes)
         for path in gone:
             sizes.pop(path, None)
