@@ -168,6 +168,7 @@ def test_a_failed_write_leaves_the_previous_site_intact(site: Path, catalog: Pat
 
     monkeypatch.setattr(Path, "write_text", failing(Path.write_text))
     monkeypatch.setattr(Path, "write_bytes", failing(Path.write_bytes))
+    monkeypatch.setattr(render._Writer, "write", failing(render._Writer.write))  # the pages
     with pytest.raises(OSError):
         pipeline.build(catalog, site)
     monkeypatch.undo()

@@ -17,13 +17,13 @@ from .htmlutil import parse_file
 # Parks a build at one point (see killable.py), so the test can SIGKILL it there.
 KILLABLE_BUILD = r"""
 if point == "writing":  # some pages of the new site written, others not
-    original, written = pathlib.Path.write_bytes, [0]
-    def write_bytes(self, *args, **kwargs):
+    original, written = render._Writer.write, [0]
+    def write(self, *args, **kwargs):
         written[0] += 1
         if written[0] == 5:
             park()
         return original(self, *args, **kwargs)
-    pathlib.Path.write_bytes = write_bytes
+    render._Writer.write = write
 elif point == "before-swap":  # the new site complete in its temporary folder
     original_swap = render._swap
     def swap(new, out):

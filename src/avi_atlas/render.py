@@ -433,16 +433,34 @@ def jobs_for(n_pages: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _write_page(root: Path, rel_path: str, text: str | bytes) -> int:
-    """Write a page (UTF-8, as is: no newline translation); the number of bytes written."""
-    target = root / rel_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
-    target.write_bytes(data)
-    return len(data)
+class _Writer:
+    """Writes pages under ``root`` (UTF-8, as is: no newline translation), each folder made once,
+    with plain os calls: a third of the time a pathlib write took per page, which at 11,000 pages
+    was a tenth of a worker's time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.made = os.fspath(root), set()
+
+    def write(self, rel_path: str, text: str | bytes) -> int:
+        """Write a page; the number of bytes written."""
+        target = f"{self.root}/{rel_path}"
+        folder = target.rpartition("/")[0]
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)
+            self.made.add(folder)
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        return len(data)
 
 
 _INTERNER = None  # a worker's dep table (incremental.Interner)
+_WRITER: _Writer | None = None
 _SENT: set = set()  # the cached values a worker has sent already
 _FIRST = False  # the worker that takes chunks from the front
 
@@ -467,13 +485,13 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
     pages share are worked out in one process, not in each: at 10,000 papers on two cores, the
     second worker no longer makes the 10,000 comparison rows and their headlines (about 1.5 s of
     CPU time, a twentieth of the build's)."""
-    global _WORKER, _INTERNER
+    global _WORKER, _INTERNER, _WRITER
     assert _WORK is not None
     pages, folder, root, spans, ends = _WORK
     if _WORKER is None:
         from .incremental import Interner
 
-        _WORKER, _INTERNER = _Renderer(pages, folder), Interner()
+        _WORKER, _INTERNER, _WRITER = _Renderer(pages, folder), Interner(), _Writer(root)
     with ends.get_lock():  # [next from the front, next from the back, workers]; a call takes one chunk
         if _FIRST:
             which = ends[0]
@@ -485,7 +503,7 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
     done = []
     for page in pages[start:end]:
         text, deps, splice = _WORKER.render(page)
-        size = _write_page(root, page.path, text)
+        size = _WRITER.write(page.path, text)
         done.append((page.path, _INTERNER.ids(deps), splice, size))
     memo = _WORKER.cat.worked_out(skip=_SENT) if _WORKER.cat is not None else {}
     _SENT.update(memo)
@@ -504,13 +522,13 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         splices: dict[str, tuple] = {}
         sizes: dict[str, int] = {}
         if jobs <= 1:
-            renderer, interner, deps = _Renderer(pages, folder), Interner(), {}
+            renderer, interner, writer, deps = _Renderer(pages, folder), Interner(), _Writer(root), {}
             for page in pages:
                 text, page_deps, splice = renderer.render(page)
                 deps[page.path] = (0, interner.ids(page_deps))
                 if splice is not None:
                     splices[page.path] = splice
-                sizes[page.path] = _write_page(root, page.path, text)
+                sizes[page.path] = writer.write(page.path, text)
                 advance()
             memo = renderer.cat.worked_out() if renderer.cat is not None else {}
             return Rendered([interner.table], deps, splices, memo, sizes)
