@@ -65,6 +65,8 @@ STEPS = [
                                            "tasks: [video-to-audio]\ndatasets: [dataset-1]\n")),
     ("a paper removed", False, lambda c: (c / "papers/zz-new.yaml").unlink()),
     ("a dataset's name", False, lambda c: edit(c / "datasets/dataset-1.yaml", r"^name: ", "name: Renamed ")),
+    ("the paper a dataset comes from (a back-link: 'Introduces')", False,
+     lambda c: edit(c / "datasets/dataset-1.yaml", r"^paper: paper-1$", "paper: paper-2")),
     ("a result value", False, lambda c: edit(c / "benchmarks/benchmark-0.yaml", r"(metric-\d+: )(\d+)", r"\g<1>9\2")),
     ("a metric's direction", False, lambda c: edit(c / "metrics/metric-1.yaml", r"^higher_is_better: true", "higher_is_better: false")),
     ("a comment only", True, lambda c: edit(c / "papers/paper-9.yaml", r"^title:", "# a comment\ntitle:")),
@@ -159,10 +161,9 @@ def test_search_index_is_updated_with_the_pages(synthetic: Path, tmp_path: Path)
 # Parks an update at one point (see killable.py), so the test can SIGKILL it there.
 KILLABLE_UPDATE = r"""
 if point == "staging":  # pages being rendered into the stage
-    original = render._write_page
-    def write_page(*args):
+    def write(*args):
         park()
-    render._write_page = write_page
+    render._Writer.write = write
 elif point == "committing":  # the journal written, pages half moved in
     original_replace, moved = render.os.replace, [0]
     def replace(src, dst):

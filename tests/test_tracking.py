@@ -77,3 +77,25 @@ def test_interner_gives_each_dep_one_index_whatever_it_met_before(order: str):
         assert {interner.table[i] for i in found} == set(deps)
     assert sorted(interner.table) == sorted(first | second)
     assert len(interner.index) == len(interner.table) == 8
+
+
+def test_a_back_link_notes_one_wildcard_for_a_field_it_read_of_several_records():
+    from avi_atlas.catalog import Catalog
+
+    cat = Catalog()
+
+    def uses() -> int:  # a value worked out from every metric, as Catalog.derived back-links are
+        for dep in field_deps("metrics", "paper", 3):
+            tracking.read(dep)
+        tracking.read(("ids", "metrics"))
+        tracking.read(("f", "papers", "only-one", "title"))
+        return 1
+
+    with tracking.tracked() as page:
+        cat.cached("property", "wide", uses, wide=True)
+        cat.cached("property", "precise", uses)
+    wild = {("f", "metrics", None, "paper"), ("ids", "metrics"), ("f", "papers", "only-one", "title")}
+    assert cat._cached_property["wide"][1] == wild  # one record's field stays precise
+    assert cat._cached_property["precise"][1] == field_deps("metrics", "paper", 3) | wild - {("f", "metrics", None, "paper")}
+    assert page == field_deps("metrics", "paper", 3) | wild
+    assert not page.isdisjoint(tracking.matches({("f", "metrics", "metrics-9", "paper")}))  # a new metric's paper too

@@ -106,7 +106,7 @@ class derived:
     def __get__(self, cat: Any, owner: type | None = None) -> Any:
         if cat is None:
             return self
-        return cat.cached("property", self.name, lambda: self.compute(cat))
+        return cat.cached("property", self.name, lambda: self.compute(cat), wide=True)
 
 
 @dataclass
@@ -129,10 +129,14 @@ class Catalog:
         """A plain dict kept with this catalog, for values no page reads (use ``cached`` for those)."""
         return self.__dict__.setdefault(f"_memo_{name}", {})
 
-    def cached(self, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    def cached(self, name: str, key: Any, compute: Callable[[], Any], wide: bool = False) -> Any:
         """``compute()``, worked out once per catalog and ``key``. Its deps (see tracking.py) are
         kept with it, and every page that uses the value depends on them. A value the last build
-        worked out, whose deps did not change since, is taken from ``kept`` (incremental.py)."""
+        worked out, whose deps did not change since, is taken from ``kept`` (incremental.py).
+
+        ``wide``: the value is worked out from every record of a kind (a back-link), so a field it
+        reads of more than one record is noted once for all records of the kind: the same change
+        invalidates it, with one dep instead of one per record (40 metrics, say) on every page."""
         store = self.__dict__.setdefault(f"_cached_{name}", {})
         entry = store.get(key)
         if entry is None and (name, key) in self.kept:
@@ -140,7 +144,7 @@ class Catalog:
         if entry is None and tracking.suspended():  # for a page that reads everything: no deps needed
             entry = store[key] = (compute(), None)
         elif entry is None or (entry[1] is None and tracking.active()):  # (again, noting its deps)
-            with tracking.tracked() as deps:
+            with tracking.tracked(compact=0, limit=1) if wide else tracking.tracked() as deps:
                 value = compute()
             entry = store[key] = (value, frozenset(deps))
         elif entry[1] is not None:

@@ -55,13 +55,16 @@ def read_all(deps: Iterable[tuple]) -> None:
 class tracked:
     """``with tracked() as deps:`` notes the reads inside the block into ``deps``; they also count
     for the enclosing block. ``compact`` is the size above which the deps are compressed when the
-    block ends (by default only a block that read a great deal: below it, deps stay precise)."""
+    block ends (by default only a block that read a great deal: below it, deps stay precise), and
+    ``limit`` the number of records of one kind read for one field above which they become a
+    wildcard (see compress)."""
 
-    __slots__ = ("deps", "compact")
+    __slots__ = ("deps", "compact", "limit")
 
-    def __init__(self, compact: int | None = None):
+    def __init__(self, compact: int | None = None, limit: int | None = None):
         self.deps: set = set()
         self.compact = 4 * LIMIT if compact is None else compact
+        self.limit = LIMIT if limit is None else limit
 
     def __enter__(self) -> set:
         _stack.append(self.deps)
@@ -71,7 +74,7 @@ class tracked:
         _stack.pop()
         deps = self.deps
         if len(deps) > self.compact:
-            compressed = compress(deps)
+            compressed = compress(deps, self.limit)
             deps.clear()
             deps.update(compressed)
         if _stack and _stack[-1] is not None:
@@ -89,19 +92,20 @@ def everything() -> Iterator[None]:
         _stack.pop()
 
 
-def compress(deps: set) -> frozenset:
-    """Many records read for one field → one wildcard dep for that field.
+def compress(deps: set, limit: int | None = None) -> frozenset:
+    """Many records (more than ``limit``) read for one field → one wildcard dep for that field.
 
     Every pass runs in C (``map``, ``Counter``, ``itertools.compress``): a node page compresses
     thousands of deps, and a Python loop over them cost more than rendering the page."""
-    if len(deps) <= LIMIT:  # no field can have more than LIMIT records
+    limit = LIMIT if limit is None else limit
+    if len(deps) <= limit:  # no field can have more than limit records
         return frozenset(deps)
     if EVERYTHING in deps:
         return frozenset((EVERYTHING,))
     # ("f", kind, id, field) → ("f", kind, field); the other deps give keys that never start with "f"
     # and have three parts ("has", kind, id) or repeat the kind ("ids", kind, kind)
     keys = list(map(_FIELD_KEY, deps))
-    wide = {key for key, n in Counter(keys).items() if n > LIMIT and key[0] == "f"}
+    wide = {key for key, n in Counter(keys).items() if n > limit and key[0] == "f"}
     if not wide:
         return frozenset(deps)
     kept = itertools.compress(deps, map(operator.not_, map(wide.__contains__, keys)))
