@@ -237,7 +237,7 @@ def test_deps_survive_many_small_updates():
         expected.update(deps)
     assert len(state.tables) <= 17
     assert {path: state.deps_of(path) for path in expected} == {path: set(d) for path, d in expected.items()}
-    stale = incremental.stale(state, list(expected), {("f", "papers", "x7", "title")})
+    stale = incremental.stale(state, list(expected), incremental.expand(state, {("f", "papers", "x7", "title")}))
     assert stale == {"p7"}
 
 
@@ -253,11 +253,11 @@ def test_stale_pages_by_their_deps_bytes_and_not_by_a_match_across_two_deps():
     }
     state = incremental.State("b", "d", tables=[table], pages={path: (0, ids) for path, ids in raw.items()})
     paths = [*raw, "new-page"]
-    assert incremental.stale(state, paths, {table[1]}) == {"holds-1", "new-page"}
-    assert incremental.stale(state, paths, {table[299], ("ids", "papers")}) == {"holds-299", "new-page"}
+    assert incremental.stale(state, paths, incremental.expand(state, {table[1]})) == {"holds-1", "new-page"}
+    assert incremental.stale(state, paths, incremental.expand(state, {table[299], ("ids", "papers")})) == {"holds-299", "new-page"}
     many = set(table[100:200]) | {table[1]}  # too many ids to search for their bytes: every array is read
-    assert incremental.stale(state, paths, many) == {"holds-1", "new-page"}
-    assert incremental.stale(state, paths, set()) == {"new-page"}
+    assert incremental.stale(state, paths, incremental.expand(state, many)) == {"holds-1", "new-page"}
+    assert incremental.stale(state, paths, incremental.expand(state, set())) == {"new-page"}
 
 
 def test_a_planted_state_file_is_never_executed(synthetic: Path, tmp_path: Path):
@@ -284,3 +284,23 @@ def test_a_planted_state_file_is_never_executed(synthetic: Path, tmp_path: Path)
     report = pipeline.build(synthetic, site, use_cache=True)
     assert report.ok and not (tmp_path / "pwned").exists()  # the journal is refused, the main file still holds
     assert same_as_clean(synthetic, site, tmp_path)
+
+
+def test_a_change_hits_the_groups_that_read_it_nested_ones_too_and_the_pages_noting_them():
+    interner = incremental.Interner()
+    title = ("f", "papers", "p1", "title")
+    rows, pool, board = ("g", "rows", "p1", ""), ("g", "pool", "t", ""), ("g", "board", "b", "")
+    state = incremental.State("b", "d")
+    state.groups = {rows: (0, interner.ids(frozenset({title}))),
+                    pool: (0, interner.ids(frozenset({rows, ("ids", "papers")}))),  # read the row
+                    board: (0, interner.ids(frozenset({("f", "papers", "p2", "year")})))}
+    state.pages = {"task": (0, interner.ids(frozenset({pool}))),
+                   "index": (0, interner.ids(frozenset({("g", "rows", None, "")}))),  # many rows, folded
+                   "bench": (0, interner.ids(frozenset({board}))),
+                   "own": (0, interner.ids(frozenset({("f", "papers", "p1", "*")})))}
+    state.tables = [interner.table]
+    hit = incremental.expand(state, tracking.matches({title}))
+    assert {rows, pool, ("g", "rows", None, "")} <= hit.deps and board not in hit.deps
+    assert incremental.stale(state, list(state.pages) + ["new"], hit) == {"task", "index", "own", "new"}
+    assert incremental.stale(state, list(state.pages), incremental.expand(state, tracking.matches(
+        {("f", "papers", "p3", "year")}))) == set()

@@ -91,7 +91,7 @@ def test_a_back_link_notes_one_wildcard_for_a_field_it_read_of_several_records()
         tracking.read(("f", "papers", "only-one", "title"))
         return 1
 
-    with tracking.tracked() as page:
+    with tracking.tracked(expand=True) as page:
         cat.cached("property", "wide", uses, wide=True)
         cat.cached("property", "precise", uses)
     wild = {("f", "metrics", None, "paper"), ("ids", "metrics"), ("f", "papers", "only-one", "title")}
@@ -99,3 +99,32 @@ def test_a_back_link_notes_one_wildcard_for_a_field_it_read_of_several_records()
     assert cat._cached_property["precise"][1] == field_deps("metrics", "paper", 3) | wild - {("f", "metrics", None, "paper")}
     assert page == field_deps("metrics", "paper", 3) | wild
     assert not page.isdisjoint(tracking.matches({("f", "metrics", "metrics-9", "paper")}))  # a new metric's paper too
+
+
+def test_a_page_notes_a_shared_value_as_one_group_and_its_deps_are_defined_once():
+    from avi_atlas.catalog import Catalog
+
+    cat, made = Catalog(), []
+
+    def row(i: int) -> str:
+        made.append(i)
+        tracking.read(("f", "papers", f"p{i}", "title"))
+        tracking.read(("f", "papers", f"p{i}", "year"))
+        return f"row {i}"
+
+    with tracking.tracked() as page:
+        for i in (1, 2, 1):
+            cat.cached("rows", i, lambda i=i: row(i))
+    assert made == [1, 2]  # worked out once each
+    assert page == {("g", "rows", 1, ""), ("g", "rows", 2, "")}  # not the rows' reads
+    assert dict(cat.groups()) == {("g", "rows", i, ""): frozenset({("f", "papers", f"p{i}", "title"),
+                                                                  ("f", "papers", f"p{i}", "year")}) for i in (1, 2)}
+    with tracking.tracked() as other:  # another page reading it later notes the group as well
+        cat.cached("rows", 2, lambda: row(2))
+    assert other == {("g", "rows", 2, "")} and made == [1, 2]
+
+
+def test_many_groups_of_one_name_fold_into_a_wildcard_group():
+    groups = {("g", "rows", f"p{i}", "") for i in range(tracking.LIMIT + 1)}
+    few = {("g", "bibtex", f"p{i}", "") for i in range(3)}
+    assert tracking.compress(groups | few) == frozenset(few | {("g", "rows", None, "")})

@@ -131,12 +131,13 @@ class Catalog:
 
     def cached(self, name: str, key: Any, compute: Callable[[], Any], wide: bool = False) -> Any:
         """``compute()``, worked out once per catalog and ``key``. Its deps (see tracking.py) are
-        kept with it, and every page that uses the value depends on them. A value the last build
-        worked out, whose deps did not change since, is taken from ``kept`` (incremental.py).
+        kept with it as a group (``define``), and every page that uses the value notes the group.
+        A value the last build worked out, whose deps did not change since, is taken from
+        ``kept`` (incremental.py).
 
         ``wide``: the value is worked out from every record of a kind (a back-link), so a field it
         reads of more than one record is noted once for all records of the kind: the same change
-        invalidates it, with one dep instead of one per record (40 metrics, say) on every page."""
+        invalidates it, with one dep instead of one per record (40 metrics, say)."""
         store = self.__dict__.setdefault(f"_cached_{name}", {})
         entry = store.get(key)
         if entry is None and (name, key) in self.kept:
@@ -144,12 +145,21 @@ class Catalog:
         if entry is None and tracking.suspended():  # for a page that reads everything: no deps needed
             entry = store[key] = (compute(), None)
         elif entry is None or (entry[1] is None and tracking.active()):  # (again, noting its deps)
-            with tracking.tracked(compact=0, limit=1) if wide else tracking.tracked() as deps:
+            with tracking.tracked(compact=0 if wide else None, limit=1 if wide else None, alone=True) as deps:
                 value = compute()
             entry = store[key] = (value, frozenset(deps))
-        elif entry[1] is not None:
-            tracking.read_all(entry[1])
+            self.define(name, key, entry[1])
+        if entry[1] is not None:
+            tracking.read_group(name, key, entry[1])
         return entry[0]
+
+    def define(self, name: str, key: Any, deps: frozenset) -> None:
+        """Note the deps of a group (a value worked out once and shared, tracking.py) for the state."""
+        self.__dict__.setdefault("_groups", []).append((tracking.group(name, key), deps))
+
+    def groups(self, start: int = 0) -> list[tuple[tuple, frozenset]]:
+        """The groups defined so far (from the ``start``-th on): their dep and their own deps."""
+        return self.__dict__.get("_groups", [])[start:]
 
     def worked_out(self, names: tuple[str, ...] = KEPT, skip: set | None = None) -> dict[tuple[str, Any], tuple]:
         """The values of ``cached`` under ``names`` worked out so far with their deps, (name, key)

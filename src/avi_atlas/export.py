@@ -110,7 +110,7 @@ def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> 
         if i is not None and (kind, rid) not in changed:
             part = old[old_spans[2 * i]:old_spans[2 * i + 1]]
         else:
-            with tracking.tracked() as deps:
+            with tracking.tracked(expand=True) as deps:  # its own record's reads told apart
                 part = make().encode("utf-8")
             noted.update(_own(kind, rid, deps))
         keys.append((kind, rid))
@@ -130,7 +130,7 @@ def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> 
     at, shift, done = 0, 0, 0  # next byte of old to copy; how far later spans move; spans copied
     for i in redo:
         kind, rid, make = fragments[i]
-        with tracking.tracked() as deps:
+        with tracking.tracked(expand=True) as deps:  # its own record's reads told apart
             part = make().encode("utf-8")
         noted.update(_own(kind, rid, deps))
         start, end = old_spans[2 * i], old_spans[2 * i + 1]

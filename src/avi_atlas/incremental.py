@@ -3,13 +3,15 @@
 Every build notes what each page read (its deps, tracking.py) and a fingerprint of every record
 (a hash of each field). The next build compares fingerprints: the fields that changed, and the
 records that came or went, are the changed deps; a page is rendered again when one of its deps
-changed or when it is new. All other pages are kept as they are on disk. The data files that
-hold every record (catalog.json, papers.csv, catalog.bib) are made of one fragment per record
-(export.assemble): an update makes again the fragments of the records that changed and keeps the
-others' text from the file on disk, unless something the fragments share changed, or the file
-is not the one the last build wrote (its digest). Anything not tracked field by field rebuilds
-the whole site: the program, the templates, the build options, the taxonomy, the corrections log
-and the date the pages print (see ``global_digest``).
+changed or when it is new. All other pages are kept as they are on disk. A value many pages
+share (a back-link, a comparison row) is stored once, as a group with its own deps, and the pages
+note the group: a change that hits one of its deps hits the group, and so every page that noted
+it (``expand``). The data files that hold every record (catalog.json, papers.csv, catalog.bib)
+are made of one fragment per record (export.assemble): an update makes again the fragments of
+the records that changed and keeps the others' text from the file on disk, unless something the
+fragments share changed, or the file is not the one the last build wrote (its digest). Anything
+not tracked field by field rebuilds the whole site: the program, the templates, the build
+options, the taxonomy, the corrections log and the date the pages print (see ``global_digest``).
 
 The state (fingerprints and deps) lives in the cache folder, not in the site that is published;
 it names the build it belongs to, and a site whose manifest names another build is rebuilt in
@@ -24,7 +26,9 @@ import hashlib
 import os
 import re
 from array import array
-from itertools import compress, count
+from bisect import bisect_right
+from itertools import accumulate, compress, count
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +36,7 @@ from typing import Any
 from .cache import cache_dir, read_journaled, read_plain, signature, write_journaled, write_plain
 from .models import KINDS as MODELS
 
-FORMAT = 6
+FORMAT = 7
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -58,7 +62,8 @@ class State:
     ``spliced`` holds, for each data file made of one fragment per record, where its fragments sit
     (render.spliced), so that an update re-makes only the fragments of changed records; ``memo``
     the back-links and related-paper pools worked out, with their deps (Catalog.worked_out), so
-    that an update does not build every record's model to work them out again."""
+    that an update does not build every record's model to work them out again; ``groups`` the deps
+    of each shared value the pages noted as one dep (tracking.py), interned like a page's."""
 
     build: str
     digest: str
@@ -70,6 +75,7 @@ class State:
     program: str = ""  # the program that made it (freshness.program_digest): fingerprints are its own
     table_files: list[str | None] = field(default_factory=list)  # the file of each table, once written
     stored: dict = field(default_factory=dict, repr=False)  # what the state's main file holds (see save)
+    groups: dict[tuple, tuple[int, bytes]] = field(default_factory=dict)
 
     def deps_of(self, path: str) -> set[tuple]:
         table, raw = self.pages[path]
@@ -110,7 +116,7 @@ def state_path(out: Path) -> Path:
 TABLE_NAME = re.compile(r"^pages-[0-9a-f]{20}\.t[0-9a-f]{16}\.pickle$")
 
 
-MAPS = ("records", "pages", "spliced", "memo")  # journaled entry by entry (cache.write_journaled)
+MAPS = ("records", "pages", "spliced", "memo", "groups")  # journaled entry by entry (cache.write_journaled)
 
 
 def load(out: Path) -> State | None:
@@ -130,7 +136,7 @@ def load(out: Path) -> State | None:
                 return None
             tables.append(table)
         state = State(data["build"], data["digest"], data["records"], tables, data["pages"], data["spliced"],
-                      data["memo"], data["program"])
+                      data["memo"], data["program"], groups=data["groups"])
     except (KeyError, TypeError):
         return None
     state.table_files, state.stored = list(names), stored
@@ -151,7 +157,8 @@ def save(out: Path, state: State) -> None:
                 write_plain(path.with_name(files[i]), table)
         state.stored = write_journaled(path, {"format": FORMAT, "build": state.build, "digest": state.digest,
                                               "records": state.records, "tables": files, "pages": state.pages,
-                                              "spliced": state.spliced, "memo": state.memo, "program": state.program},
+                                              "spliced": state.spliced, "memo": state.memo, "program": state.program,
+                                              "groups": state.groups},
                                        state.stored, MAPS)
         state.table_files = files
         for old in path.parent.glob(f"{path.stem}.t*.pickle"):
@@ -217,33 +224,72 @@ def changes(old: dict, new: dict) -> set[tuple]:
     return changed
 
 
-def stale(state: State, paths: list[str], hit: set[tuple]) -> set[str]:
-    """The pages to render again: new ones, and those with a dep in ``hit`` (tracking.matches of
-    the changes).
+@dataclass
+class Hit:
+    """What a set of changes hits (``expand``): the deps, and their indices in each table."""
 
-    A page's deps are indices into its table, stored as bytes. When a few indices are hit (one
-    record changed), a page is first searched for their bytes, in C: most pages do not hold them
-    and are passed over without building their array. A match may fall across two indices, so
-    the page's array decides."""
-    hit_ids = [set(compress(count(), map(hit.__contains__, table))) for table in state.tables]
-    needles = [[array("I", [i]).tobytes() for i in ids] if len(ids) <= 16 else None for ids in hit_ids]
-    out = set()
-    for path in paths:
-        known = state.pages.get(path)
-        if known is None:
-            out.add(path)
-            continue
-        table, raw = known
-        if not hit_ids[table]:
-            continue
-        few = needles[table]
-        if few is not None and not any(needle in raw for needle in few):
-            continue
-        ids = array("I")
-        ids.frombytes(raw)
-        if not hit_ids[table].isdisjoint(ids):
-            out.add(path)
-    return out
+    deps: set[tuple]
+    ids: list[set[int]]
+
+
+def expand(state: State, hit: set[tuple]) -> Hit:
+    """``hit`` (tracking.matches of the changes) with the dep of every group it hits, to the end:
+    a group is hit when one of its own deps is, a group it read among them included, and then it
+    hits its wildcard too (tracking.py)."""
+    deps, fresh, pending = set(hit), set(hit), dict(state.groups)
+    ids: list[set[int]] = [set() for _ in state.tables]
+    while fresh:
+        for table, found in zip(state.tables, ids):  # one pass over the tables per round, in C
+            found.update(compress(count(), map(fresh.__contains__, table)))
+        fresh = set()
+        for dep in _hit(pending, ids):
+            del pending[dep]
+            fresh.update((dep, (dep[0], dep[1], None, dep[3])))
+        fresh -= deps
+        deps |= fresh
+    return Hit(deps, ids)
+
+
+def stale(state: State, paths: list[str], hit: Hit) -> set[str]:
+    """The pages to render again: new ones, and those with a dep in ``hit`` (``expand``)."""
+    known = {path: state.pages[path] for path in paths if path in state.pages}
+    return {path for path in paths if path not in known} | _hit(known, hit.ids)
+
+
+def _hit(noted: dict[Any, tuple[int, bytes]], hit_ids: list[set[int]]) -> set:
+    """The keys of ``noted`` (pages or groups: their table and deps as indices) that hold one of
+    the indices ``hit_ids`` (per table).
+
+    Their deps are indices into their table, stored as bytes. When a few indices are hit (one
+    record changed), the bytes of all of them, joined, are searched for those indices' bytes, in
+    C: the few that hold one are found without a Python step for each of the others. A match may
+    fall across two indices, so the array of the one it falls in decides."""
+    if not any(hit_ids):
+        return set()
+    keys = list(noted)
+    if sum(map(len, hit_ids)) > 64:  # many indices hit (a change read everywhere): look at each
+        return {key for key in keys if _holds(noted[key], hit_ids)}
+    raws = list(map(itemgetter(1), noted.values()))
+    blob = b"".join(raws)
+    ends = list(accumulate(map(len, raws)))
+    candidates = set()
+    for ids in hit_ids:
+        for needle in (array("I", [i]).tobytes() for i in ids):
+            at = blob.find(needle)
+            while at >= 0:
+                if at % 4 == 0:  # the bytes of one index (every array starts at a multiple of 4)
+                    candidates.add(bisect_right(ends, at))
+                at = blob.find(needle, at + 1)
+    return {keys[n] for n in candidates if _holds(noted[keys[n]], hit_ids)}
+
+
+def _holds(entry: tuple[int, bytes], hit_ids: list[set[int]]) -> bool:
+    table, raw = entry
+    if not hit_ids[table]:
+        return False
+    ids = array("I")
+    ids.frombytes(raw)
+    return not hit_ids[table].isdisjoint(ids)
 
 
 def record_deps(state: State, rendered: Any) -> None:
@@ -257,14 +303,16 @@ def record_deps(state: State, rendered: Any) -> None:
     state.table_files.extend([None] * len(rendered.tables))  # written by the next save
     for path, (table, raw) in rendered.pages.items():
         state.pages[path] = (base + table, raw)
+    for dep, (table, raw) in rendered.groups.items():
+        state.groups[dep] = (base + table, raw)
     if len(state.tables) > 16:
         _merge_small(state)
 
 
-def kept(state: State, hit: set[tuple]) -> dict[tuple, tuple]:
-    """The cached values of the last build that still hold: none of their deps is in ``hit``. The
-    others are dropped from the state (they are worked out again if a page needs them)."""
-    state.memo = {key: entry for key, entry in state.memo.items() if entry[1].isdisjoint(hit)}
+def kept(state: State, hit: Hit) -> dict[tuple, tuple]:
+    """The cached values of the last build that still hold: none of their deps is hit. The others
+    are dropped from the state (they are worked out again if a page needs them)."""
+    state.memo = {key: entry for key, entry in state.memo.items() if entry[1].isdisjoint(hit.deps)}
     return state.memo
 
 
@@ -272,12 +320,13 @@ def _merge_small(state: State, big: int = 50_000) -> None:
     keep = [i for i, table in enumerate(state.tables) if len(table) >= big]
     remap = {old: new for new, old in enumerate(keep)}
     merged = Interner()
-    for path, (table, raw) in list(state.pages.items()):
-        if table in remap:
-            state.pages[path] = (remap[table], raw)
-            continue
-        ids = array("I")
-        ids.frombytes(raw)
-        state.pages[path] = (len(keep), merged.ids(frozenset(state.tables[table][i] for i in ids)))
+    for noted in (state.pages, state.groups):
+        for key, (table, raw) in list(noted.items()):
+            if table in remap:
+                noted[key] = (remap[table], raw)
+                continue
+            ids = array("I")
+            ids.frombytes(raw)
+            noted[key] = (len(keep), merged.ids(frozenset(state.tables[table][i] for i in ids)))
     state.tables = [state.tables[i] for i in keep] + [merged.table]
     state.table_files = [state.table_files[i] for i in keep] + [None]

@@ -341,14 +341,16 @@ def evidence_parts(text: str) -> tuple[str | None, str]:
 class Rendered:
     """What rendering noted for the incremental state (incremental.State): the deps of each page,
     interned (one table per process; per page its table and indices), what each assembled data
-    file's next update needs (``spliced``), and the ``cached`` values worked out, with their deps
-    (``memo``, Catalog.worked_out)."""
+    file's next update needs (``spliced``), the ``cached`` values worked out, with their deps
+    (``memo``, Catalog.worked_out), and the deps of the groups the pages noted (``groups``, interned
+    like a page's: see tracking.py)."""
 
     tables: list[list[tuple]]
     pages: dict[str, tuple[int, bytes]]
     spliced: dict[str, tuple]
     memo: dict[tuple, tuple]
     sizes: dict[str, int] = field(default_factory=dict)  # bytes written, per page (for the manifest)
+    groups: dict[tuple, tuple[int, bytes]] = field(default_factory=dict)
 
 
 def _catalog_of(pages: list[Page]) -> Catalog | None:
@@ -462,6 +464,7 @@ class _Writer:
 _INTERNER = None  # a worker's dep table (incremental.Interner)
 _WRITER: _Writer | None = None
 _SENT: set = set()  # the cached values a worker has sent already
+_GROUPS_SENT = 0  # how many of the catalog's groups a worker has sent
 _FIRST = False  # the worker that takes chunks from the front
 
 
@@ -474,18 +477,18 @@ def _start_worker() -> None:
         _FIRST, ends[2] = ends[2] == 0, ends[2] + 1
 
 
-def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple | None]], dict]:
+def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple | None]], dict, list]:
     """In a worker: take the next chunk of pages and render it into the temporary site. Returns the
     worker's pid, the deps it met for the first time, each page's deps as indices into its table
-    (and what an assembled data file's update needs), and the cached values it worked out since
-    last time.
+    (and what an assembled data file's update needs), the cached values it worked out since
+    last time, and the groups it defined since last time (with their deps as indices).
 
     The first worker takes chunks from the front (heavy pages, then record pages with tables),
     the others from the back (paper pages), until they meet. So the catalog-wide values the heavy
     pages share are worked out in one process, not in each: at 10,000 papers on two cores, the
     second worker no longer makes the 10,000 comparison rows and their headlines (about 1.5 s of
     CPU time, a twentieth of the build's)."""
-    global _WORKER, _INTERNER, _WRITER
+    global _WORKER, _INTERNER, _WRITER, _GROUPS_SENT
     assert _WORK is not None
     pages, folder, root, spans, ends = _WORK
     if _WORKER is None:
@@ -505,9 +508,14 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
         text, deps, splice = _WORKER.render(page)
         size = _WRITER.write(page.path, text)
         done.append((page.path, _INTERNER.ids(deps), splice, size))
-    memo = _WORKER.cat.worked_out(skip=_SENT) if _WORKER.cat is not None else {}
-    _SENT.update(memo)
-    return os.getpid(), _INTERNER.new(), done, memo
+    memo, groups = {}, []
+    if _WORKER.cat is not None:
+        memo = _WORKER.cat.worked_out(skip=_SENT)
+        _SENT.update(memo)
+        fresh = _WORKER.cat.groups(_GROUPS_SENT)  # those the parent defined before the fork too
+        _GROUPS_SENT += len(fresh)
+        groups = [(dep, _INTERNER.ids(own)) for dep, own in fresh]
+    return os.getpid(), _INTERNER.new(), done, memo, groups
 
 
 def render_into(root: Path, pages: list[Page], folder: Path | None = None, progress: Progress = Progress(),
@@ -530,8 +538,11 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                     splices[page.path] = splice
                 sizes[page.path] = writer.write(page.path, text)
                 advance()
-            memo = renderer.cat.worked_out() if renderer.cat is not None else {}
-            return Rendered([interner.table], deps, splices, memo, sizes)
+            memo, groups = {}, {}
+            if renderer.cat is not None:
+                memo = renderer.cat.worked_out()
+                groups = {dep: (0, interner.ids(own)) for dep, own in renderer.cat.groups()}
+            return Rendered([interner.table], deps, splices, memo, sizes, groups)
         import multiprocessing
 
         global _WORK
@@ -544,11 +555,13 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         tables: dict[int, list[tuple]] = {}
         raw: dict[str, tuple[int, bytes]] = {}
         memo: dict[tuple, tuple] = {}
+        defined: dict[tuple, tuple[int, bytes]] = {}
         try:
             with context.Pool(jobs, initializer=_start_worker) as pool:  # a call per chunk
-                for pid, new, done, worked in pool.imap_unordered(_render_next, range(len(spans))):
+                for pid, new, done, worked, groups in pool.imap_unordered(_render_next, range(len(spans))):
                     tables.setdefault(pid, []).extend(new)
                     memo.update(worked)
+                    defined.update((dep, (pid, ids)) for dep, ids in groups)
                     for path, ids, splice, size in done:
                         sizes[path] = size
                         raw[path] = (pid, ids)
@@ -559,7 +572,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
             _WORK = None
     number = {pid: i for i, pid in enumerate(tables)}
     return Rendered(list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo,
-                    sizes)
+                    sizes, {dep: (number[pid], ids) for dep, (pid, ids) in defined.items()})
 
 
 ROOT_MARK = "\x00root\x00"  # where a comparison row's links start (see _row_parts)
@@ -574,8 +587,9 @@ def _row_parts(row: Any, row_template: jinja2.Template, cat: Catalog) -> tuple[l
         links.append(target)
         return ROOT_MARK + target
 
-    with tracking.tracked() as deps:
+    with tracking.tracked(alone=True) as deps:  # a group: pages note the row, not its reads
         html = row_template.render(r=row, cat=cat, rel=marked, url_for=url_for)
+    cat.define("row", row.id, frozenset(deps))
     parts = html.split(ROOT_MARK)
     if len(parts) != len(links) + 1 or not all(links):  # an empty target would be "./" at the top
         return None, frozenset(deps)
@@ -601,8 +615,7 @@ def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[
         entry = rows.get(row.id)
         if entry is None:
             entry = rows[row.id] = _row_parts(row, env.get_template(ROW_TEMPLATE), page.context["cat"])
-        else:
-            tracking.read_all(entry[1])
+        tracking.read_group("row", row.id, entry[1])
         if entry[0] is None:  # the row's own text holds the mark: render it for this depth
             return Markup(env.get_template(ROW_TEMPLATE).render(r=row, cat=page.context["cat"], rel=rel,
                                                                 url_for=url_for))

@@ -8,14 +8,20 @@ dependency (a *dep*):
 - ``("f", kind, None, field)``: that field of every record of ``kind`` (many reads, compressed);
 - ``("ids", kind)``: which records of ``kind`` exist (iteration, length);
 - ``("has", kind, id)``: whether one record exists (a lookup that may miss);
+- ``("g", name, key, "")``: a value worked out once and shared by many pages (a *group*, see below);
+  ``("g", name, None, "")`` any group of that name (many groups read, compressed);
 - ``EVERYTHING``: any change at all (a block that reads the whole catalog without noting each read).
 
 The taxonomy, the corrections log, the templates, the program and the build options are not
 tracked: a change to any of them rebuilds every page (see incremental.py).
 
 Reads go to the innermost open :func:`tracked` block. A value computed once and shared by many
-pages (``Catalog.cached``) keeps the deps of its computation and hands them to every page that
-uses it, so sharing never hides a dependency.
+pages (``Catalog.cached``, a comparison row) keeps the deps of its computation as a group, and a
+page that uses it notes the group's one dep instead of all of them: a task page showing 2,000 rows
+notes 2,000 deps, not 30,000. The groups' own deps are stored beside the pages' and a change that
+hits a group hits every page that notes it (incremental.expand), so sharing never hides a
+dependency. A block opened with ``expand=True`` (a fragment of a data file, export.assemble) takes
+the groups' deps themselves instead, as it must tell its own record's reads from the rest.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ EVERYTHING = ("*",)
 LIMIT = 64
 
 _stack: list[set | None] = []  # None: reads are not noted (a block that depends on everything)
+_expand: list[bool] = []  # per open block: groups are noted by their own deps (see the module's notes)
 
 
 def active() -> bool:
@@ -52,32 +59,52 @@ def read_all(deps: Iterable[tuple]) -> None:
         _stack[-1].update(deps)
 
 
+def group(name: str, key: Any) -> tuple:
+    """The dep that stands for a shared value's own deps."""
+    return ("g", name, key, "")
+
+
+def read_group(name: str, key: Any, deps: frozenset) -> None:
+    """A read of a shared value whose computation read ``deps``: one dep for the group, or the
+    deps themselves in a block opened with ``expand=True``."""
+    if _stack and _stack[-1] is not None:
+        if _expand[-1]:
+            _stack[-1].update(deps)
+        else:
+            _stack[-1].add(("g", name, key, ""))
+
+
 class tracked:
     """``with tracked() as deps:`` notes the reads inside the block into ``deps``; they also count
-    for the enclosing block. ``compact`` is the size above which the deps are compressed when the
-    block ends (by default only a block that read a great deal: below it, deps stay precise), and
-    ``limit`` the number of records of one kind read for one field above which they become a
-    wildcard (see compress)."""
+    for the enclosing block, unless ``alone`` (a group's computation: the enclosing block notes the
+    group). ``compact`` is the size above which the deps are compressed when the block ends (by
+    default only a block that read a great deal: below it, deps stay precise), and ``limit`` the
+    number of records of one kind read for one field above which they become a wildcard (see
+    compress). ``expand``: groups read inside are noted by their own deps (see the module's notes)."""
 
-    __slots__ = ("deps", "compact", "limit")
+    __slots__ = ("deps", "compact", "limit", "alone", "expand")
 
-    def __init__(self, compact: int | None = None, limit: int | None = None):
+    def __init__(self, compact: int | None = None, limit: int | None = None, alone: bool = False,
+                 expand: bool = False):
         self.deps: set = set()
         self.compact = 4 * LIMIT if compact is None else compact
         self.limit = LIMIT if limit is None else limit
+        self.alone, self.expand = alone, expand
 
     def __enter__(self) -> set:
         _stack.append(self.deps)
+        _expand.append(self.expand)
         return self.deps
 
     def __exit__(self, *exc: Any) -> None:
         _stack.pop()
+        _expand.pop()
         deps = self.deps
         if len(deps) > self.compact:
             compressed = compress(deps, self.limit)
             deps.clear()
             deps.update(compressed)
-        if _stack and _stack[-1] is not None:
+        if not self.alone and _stack and _stack[-1] is not None:
             _stack[-1].update(deps)
 
 
@@ -86,14 +113,17 @@ def everything() -> Iterator[None]:
     """A block that depends on the whole catalog: its reads are not noted one by one."""
     read(EVERYTHING)
     _stack.append(None)
+    _expand.append(False)
     try:
         yield
     finally:
         _stack.pop()
+        _expand.pop()
 
 
 def compress(deps: set, limit: int | None = None) -> frozenset:
-    """Many records (more than ``limit``) read for one field → one wildcard dep for that field.
+    """Many records (more than ``limit``) read for one field → one wildcard dep for that field;
+    many groups of one name → one wildcard group.
 
     Every pass runs in C (``map``, ``Counter``, ``itertools.compress``): a node page compresses
     thousands of deps, and a Python loop over them cost more than rendering the page."""
@@ -102,17 +132,19 @@ def compress(deps: set, limit: int | None = None) -> frozenset:
         return frozenset(deps)
     if EVERYTHING in deps:
         return frozenset((EVERYTHING,))
-    # ("f", kind, id, field) → ("f", kind, field); the other deps give keys that never start with "f"
-    # and have three parts ("has", kind, id) or repeat the kind ("ids", kind, kind)
+    # ("f", kind, id, field) → ("f", kind, field) and ("g", name, key, "") → ("g", name, ""); the other
+    # deps give keys that start with neither and have three parts ("has", kind, id) or repeat the
+    # kind ("ids", kind, kind)
     keys = list(map(_FIELD_KEY, deps))
-    wide = {key for key, n in Counter(keys).items() if n > limit and key[0] == "f"}
+    wide = {key for key, n in Counter(keys).items() if n > limit and key[0] in _FOLDED}
     if not wide:
         return frozenset(deps)
     kept = itertools.compress(deps, map(operator.not_, map(wide.__contains__, keys)))
-    return frozenset((*kept, *(("f", kind, None, field) for _, kind, field in wide)))
+    return frozenset((*kept, *((first, kind, None, field) for first, kind, field in wide)))
 
 
 _FIELD_KEY = operator.itemgetter(0, 1, -1)
+_FOLDED = ("f", "g")
 
 
 def matches(changed: set[tuple]) -> set[tuple]:
