@@ -6,6 +6,7 @@ errors (or the site could not be written), 2 the command was called wrongly.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from enum import Enum
@@ -335,10 +336,28 @@ def stats(
 
 
 def main() -> None:
+    """Run the command, then leave at once: the interpreter's own teardown (a last collection over,
+    and freeing of, the hundreds of thousands of objects of a large catalog) took 0.2 s, a tenth of
+    an update of a 10,000-paper site. Every file the command writes is closed by then, and the
+    output streams are flushed here."""
     try:
         app()
+        code: object = 0
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # as Python does for sys.exit("message")
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: nothing more can be said
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
