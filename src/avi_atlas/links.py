@@ -90,3 +90,49 @@ class Links:
                 dataset = self.cat.datasets.get(ref)
                 names.append(dataset.name if dataset is not None else ref)
         return ", ".join(names)
+
+
+def comparison_row(r, cat: Catalog, rel: Callable[[str], str]) -> str:
+    """One row of a comparison table (tables.ComparisonRow), its cells' sort keys in ``data-``
+    attributes. Plain Python like the helpers above: a site renders one per paper, and as a Jinja
+    template it took almost three times as long (0.094 ms against 0.034 ms)."""
+    def a(target: str, text: str) -> str:
+        return f'<a href="{escape(rel(target))}">{escape(text)}</a>'
+
+    nodes, datasets = cat.nodes["methods"], cat.datasets
+    name = escape(r.name)
+    subtitle = f'<span class="subtitle">{escape(r.title)}</span>' if r.name != r.title else ""
+    unchecked = (' <span class="tag" title="known only from the survey\'s list; not yet confirmed by a source">'
+                 'unchecked</span>') if r.unverified else ""
+    methods = ", ".join(a(f"methods/{x}/", nodes[x].name if x in nodes else x) for x in r.methods) or "—"
+    if r.inputs or r.outputs:
+        modalities = f"{escape(', '.join(r.inputs) or '—')} → {escape(', '.join(r.outputs) or '—')}"
+    else:
+        modalities = "—"
+    used = ", ".join(a(f"datasets/{d}/", datasets[d].name) if d in datasets else str(escape(d))
+                     for d in r.datasets) or "—"
+    code = f'<a href="{escape(r.code)}">code<span class="visually-hidden"> of {name}</span></a>' if r.code else "—"
+    weights = "yes" if r.open_weights else ("no" if r.open_weights is False else "—")
+    h = r.headline
+    if h:
+        bench, metric = cat.benchmarks[h.benchmark], cat.metrics.get(h.metric)
+        label = (metric.abbreviation or metric.name) if metric else h.metric
+        place = "%.4f" % (h.rank / h.of)
+        best = (f"#{h.rank} of {h.of} on {a(f'benchmarks/{h.benchmark}/', bench.name)} "
+                f"({escape(label)} {escape(h.value)})")
+    else:
+        place, best = "", "—"
+    year = r.year or ""
+    return (f'<tr data-year="{year}" data-venue="{escape(r.venue or "")}" data-methods="{escape(" ".join(r.methods))}" '
+            f'data-in="{escape(" ".join(r.inputs))}" data-out="{escape(" ".join(r.outputs))}" '
+            f'data-code="{"1" if r.code else ""}">\n'
+            f'<td data-value="{name}">{a(f"papers/{r.id}/", r.name)}{subtitle}{unchecked}</td>\n'
+            f'<td class="num" data-value="{year}">{r.year or "—"}</td>\n'
+            f'<td>{escape(r.venue or "—")}</td>\n'
+            f'<td>{methods}</td>\n'
+            f'<td>{modalities}</td>\n'
+            f'<td>{used}</td>\n'
+            f'<td data-value="{"1" if r.code else "0"}">{code}</td>\n'
+            f'<td>{weights}</td>\n'
+            f'<td data-value="{place}">{best}</td>\n'
+            '</tr>\n')

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from . import charts, derive, export, freshness, related, tables, tracking
 from .catalog import TREES, Catalog
-from .links import Links
+from .links import Links, comparison_row
 from .models.base import is_url
 from .issues import BuildError
 from .progress import Progress
@@ -590,25 +590,22 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
 ROOT_MARK = "\x00root\x00"  # where a comparison row's links start (see _row_parts)
 
 
-def _row_parts(row: Any, row_template: jinja2.Template, cat: Catalog) -> tuple[list[str] | None, frozenset]:
+def _row_parts(row: Any, cat: Catalog) -> tuple[list[str] | None, frozenset]:
     """A comparison row rendered once for every page: its text split where a link starts, and its
     deps. The parts are None if the row's own text holds the mark (then each page renders it)."""
-    links = []
+    targets = []
 
     def marked(target: str) -> str:
-        links.append(target)
+        targets.append(target)
         return ROOT_MARK + target
 
     with tracking.tracked(alone=True) as deps:  # a group: pages note the row, not its reads
-        html = row_template.render(r=row, cat=cat, rel=marked, url_for=url_for)
+        html = comparison_row(row, cat, marked)
     cat.define("row", row.id, frozenset(deps))
     parts = html.split(ROOT_MARK)
-    if len(parts) != len(links) + 1 or not all(links):  # an empty target would be "./" at the top
+    if len(parts) != len(targets) + 1 or not all(targets):  # an empty target would be "./" at the top
         return None, frozenset(deps)
     return parts, frozenset(deps)
-
-
-ROW_TEMPLATE = "_compare_row.html"  # compiled on first use: an update often renders no table
 
 
 def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[str] | None, frozenset]]) -> str:
@@ -626,11 +623,10 @@ def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[
         # a paper's row is rendered once, its links from a mark that each page replaces by its root
         entry = rows.get(row.id)
         if entry is None:
-            entry = rows[row.id] = _row_parts(row, env.get_template(ROW_TEMPLATE), page.context["cat"])
+            entry = rows[row.id] = _row_parts(row, page.context["cat"])
         tracking.read_group("row", row.id, entry[1])
         if entry[0] is None:  # the row's own text holds the mark: render it for this depth
-            return Markup(env.get_template(ROW_TEMPLATE).render(r=row, cat=page.context["cat"], rel=rel,
-                                                                url_for=url_for))
+            return Markup(comparison_row(row, page.context["cat"], rel))
         return Markup(_root.join(entry[0]))
 
     try:
