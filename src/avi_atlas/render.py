@@ -22,10 +22,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import jinja2
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import charts, derive, export, freshness, related, tables, tracking
@@ -34,6 +33,9 @@ from .links import Links, comparison_row
 from .models.base import is_url
 from .issues import BuildError
 from .progress import Progress
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 MARKER = ".avi-atlas-site"
 GROUP_TABLE_ROWS = 100  # rows in the table of a pillar, group or method family
@@ -75,7 +77,9 @@ def _safe_link(url: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
+def _markdown() -> "MarkdownIt":
+    from markdown_it import MarkdownIt  # imported on first use (0.05 s): most texts take the short path
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.validateLink = _safe_link  # only http(s) links and images survive
     return md
