@@ -131,7 +131,7 @@ class Catalog:
 
     def cached(self, name: str, key: Any, compute: Callable[[], Any], wide: bool = False) -> Any:
         """``compute()``, worked out once per catalog and ``key``. Its deps (see tracking.py) are
-        kept with it as a group (``define``), and every page that uses the value notes the group.
+        kept with it as a group (``groups``), and every page that uses the value notes the group.
         A value the last build worked out, whose deps did not change since, is taken from
         ``kept`` (incremental.py).
 
@@ -148,17 +148,14 @@ class Catalog:
             with tracking.tracked(compact=0 if wide else None, limit=1 if wide else None, alone=True) as deps:
                 value = compute()
             entry = store[key] = (value, frozenset(deps))
-            self.define(name, key, entry[1])
+            self.__dict__.setdefault("_groups", []).append((tracking.group(name, key), entry[1]))
         if entry[1] is not None:
             tracking.read_group(name, key, entry[1])
         return entry[0]
 
-    def define(self, name: str, key: Any, deps: frozenset) -> None:
-        """Note the deps of a group (a value worked out once and shared, tracking.py) for the state."""
-        self.__dict__.setdefault("_groups", []).append((tracking.group(name, key), deps))
-
     def groups(self, start: int = 0) -> list[tuple[tuple, frozenset]]:
-        """The groups defined so far (from the ``start``-th on): their dep and their own deps."""
+        """The groups worked out so far (from the ``start``-th on), for the state: their dep
+        (tracking.group) and their own deps."""
         return self.__dict__.get("_groups", [])[start:]
 
     def worked_out(self, names: tuple[str, ...] = KEPT, skip: set | None = None) -> dict[tuple[str, Any], tuple]:

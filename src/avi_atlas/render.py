@@ -375,14 +375,13 @@ def _catalog_of(pages: list[Page]) -> Catalog | None:
 
 
 class _Renderer:
-    """Templates compiled once, and each paper's comparison row rendered once (see _row_parts)."""
+    """Templates compiled once, for one catalog."""
 
     def __init__(self, pages: list[Page], folder: Path | None):
         self.env = environment(str(folder or templates_dir()))
         cat = _catalog_of(pages)
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
-        self.rows: dict[str, tuple[list[str] | None, frozenset]] = {}  # see _row_parts
 
     def render(self, page: Page) -> tuple[str | bytes, frozenset, tuple | None]:
         """The page's text (encoded, for a data file made of fragments), what it read (its deps,
@@ -393,7 +392,7 @@ class _Renderer:
                 made = export.assemble(page.layout(), previous)
             return made.data, made.deps(), spliced(made)
         with tracking.tracked() as deps:
-            text = _render_one(page, self.env, self.rows)
+            text = _render_one(page, self.env)
         return text, frozenset(deps), None
 
 
@@ -594,25 +593,23 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
 ROOT_MARK = "\x00root\x00"  # where a comparison row's links start (see _row_parts)
 
 
-def _row_parts(row: Any, cat: Catalog) -> tuple[list[str] | None, frozenset]:
-    """A comparison row rendered once for every page: its text split where a link starts, and its
-    deps. The parts are None if the row's own text holds the mark (then each page renders it)."""
+def _row_parts(row: Any, cat: Catalog) -> list[str] | None:
+    """A comparison row rendered once for every page (a ``cached`` value, so pages note it as one
+    group): its text split where a link starts, or None if the row's own text holds the mark (then
+    each page renders it)."""
     targets = []
 
     def marked(target: str) -> str:
         targets.append(target)
         return ROOT_MARK + target
 
-    with tracking.tracked(alone=True) as deps:  # a group: pages note the row, not its reads
-        html = comparison_row(row, cat, marked)
-    cat.define("row", row.id, frozenset(deps))
-    parts = html.split(ROOT_MARK)
+    parts = comparison_row(row, cat, marked).split(ROOT_MARK)
     if len(parts) != len(targets) + 1 or not all(targets):  # an empty target would be "./" at the top
-        return None, frozenset(deps)
-    return parts, frozenset(deps)
+        return None
+    return parts
 
 
-def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[str] | None, frozenset]]) -> str:
+def _render_one(page: Page, env: jinja2.Environment) -> str:
     if page.content is not None:
         return page.content() if callable(page.content) else page.content
     if page.context.get("absolute_links"):  # e.g. 404.html, served at any path
@@ -625,13 +622,11 @@ def _render_one(page: Page, env: jinja2.Environment, rows: dict[str, tuple[list[
 
     def compare_row(row, _root: str = root) -> Markup:
         # a paper's row is rendered once, its links from a mark that each page replaces by its root
-        entry = rows.get(row.id)
-        if entry is None:
-            entry = rows[row.id] = _row_parts(row, page.context["cat"])
-        tracking.read_group("row", row.id, entry[1])
-        if entry[0] is None:  # the row's own text holds the mark: render it for this depth
-            return Markup(comparison_row(row, page.context["cat"], rel))
-        return Markup(_root.join(entry[0]))
+        cat = page.context["cat"]
+        parts = cat.cached("row", row.id, partial(_row_parts, row, cat))
+        if parts is None:  # the row's own text holds the mark: render it for this depth
+            return Markup(comparison_row(row, cat, rel))
+        return Markup(_root.join(parts))
 
     try:
         template = env.get_template(page.template)
