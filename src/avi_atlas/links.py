@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 from markupsafe import Markup, escape
 
 from .catalog import Catalog
+from .related import card
 
 NONE = Markup('<span class="none" title="not recorded">—</span>')
 
@@ -54,12 +55,11 @@ class Links:
 
     def related(self, related: list[tuple[str, list[str]]]) -> Markup:
         """The items of a paper's list of related papers: a link, the year, and what they share."""
-        records, items = self.cat.records["papers"], []
-        for rid, why in related:  # related papers exist: their records are read directly
-            paper = records[rid].model
-            year = paper.year
+        items, papers = [], escape(self.rel("papers/"))  # ids need no escaping (models.is_id)
+        for rid, why in related:
+            _, title, year = card(self.cat, rid)  # worked out once per paper
             when = f' <span class="muted">({year})</span>' if year else ""
-            items.append(f'<li>{self._a(f"papers/{rid}/", paper.title)}{when}'
+            items.append(f'<li><a href="{papers}{rid}/">{escape(title)}</a>{when}'
                          f'<span class="why">shares {escape(self.reasons(why))}</span></li>\n')
         return Markup("".join(items))
 

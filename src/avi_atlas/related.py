@@ -24,6 +24,18 @@ def _pool(cat: Catalog, kind: str, ref: str) -> list[int]:
     return cat.cached("related_pools", (kind, ref), newest)
 
 
+def card(cat: Catalog, pid: str) -> tuple[frozenset[str], str, int | None]:
+    """A paper as other papers' lists show it, worked out once (a ``cached`` value, so a page notes
+    it as one group, not five fields): what it has ("task:<id>", "dataset:<id>", "method:<id>"),
+    its title and its year."""
+    def make() -> tuple[frozenset[str], str, int | None]:
+        paper = cat.records["papers"][pid].model
+        return (frozenset(f"{kind[:-1]}:{ref}" for kind in WEIGHTS for ref in getattr(paper, kind)),
+                paper.title, paper.year)
+
+    return cat.cached("related_card", pid, make)
+
+
 def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]]]:
     """Up to ``limit`` (paper id, reasons) pairs, best first; ties broken by newer year, then id.
 
@@ -42,12 +54,9 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
     keys = map(sub, map(mul, scores.values(), repeat(n)), scores)
     order = derive.newest_order(cat)
     top = [order[-key % n] for key in heapq.nlargest(limit, keys)]
-    records, out = cat.records["papers"], []
+    shares = [f"{kind[:-1]}:{ref}" for kind, _, refs in mine for ref in refs]
+    out = []
     for other in top:
-        theirs = records[other].model  # while a page renders, its reads are noted (tracking.py)
-        why: list[str] = []
-        for kind, _, refs in mine:
-            have = getattr(theirs, kind)  # read once per kind, not once per shared reference
-            why += [f"{kind[:-1]}:{ref}" for ref in refs if ref in have]
-        out.append((other, why))
+        have = card(cat, other)[0]
+        out.append((other, [ref for ref in shares if ref in have]))
     return out
