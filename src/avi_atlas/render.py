@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,6 +104,31 @@ def markdown(text: str | None) -> Markup:
 
 
 # ---- Jinja environment -----------------------------------------------------
+_PLAIN = frozenset((types.FunctionType, types.MethodType, types.BuiltinFunctionType))
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, with a shorter way to call a plain function or method from a template.
+
+    Every call in a template (``L.nodes(...)``, ``rel(...)``, a row) goes through ``call``, which
+    first asks the callable twice whether it wants the context or environment passed in: a tenth
+    of a paper page's time. A plain function or method that was not marked for that (no
+    ``jinja_pass_arg``, what Jinja's ``pass_context`` and kin set) is called directly, with the
+    same arguments Jinja's own path would pass; anything else takes that path."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+        if type(__obj) in _PLAIN and not hasattr(__obj, "jinja_pass_arg"):
+            if kwargs:  # what Jinja adds for its own path only
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:  # as Jinja's path does
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 @lru_cache(maxsize=4)
 def environment(folder: str) -> jinja2.Environment:
     """The templates in ``folder``. Compiled in memory on each run, never kept on disk: code
@@ -118,6 +144,7 @@ def environment(folder: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.context_class = _Context
     env.filters["md"] = markdown
     env.filters["num"] = derive.fmt_number
     env.filters["short"] = derive.short_name
