@@ -311,8 +311,8 @@ def _home_context(cat: Catalog) -> dict[str, Any]:
     trees = _tree_view(cat)
     pillars = cat.roots("tasks")
     by_pillar = {p: cat.papers_under("tasks", p) for p in pillars}
-    papers = cat.papers
-    per_year = {p: Counter(papers[i].year for i in by_pillar[p]) for p in pillars}  # each year read once
+    year = derive.years(cat)
+    per_year = {p: Counter(map(year.__getitem__, by_pillar[p])) for p in pillars}
     years = sorted({y for counts in per_year.values() for y in counts if y})
     span = list(range(years[0], years[-1] + 1)) if years else []
     series = {p: [per_year[p][y] for y in span] for p in pillars}
