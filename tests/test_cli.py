@@ -128,3 +128,31 @@ def test_new_refuses_existing_and_invalid_ids(catalog, cli):
     assert cli("new", "paper", "sound-maker").exit_code == 1
     assert cli("new", "paper", "Bad Id").exit_code == 2
     assert cli("new", "thesis", "x").exit_code == 2
+
+
+def test_only_the_command_line_leaves_what_a_run_made_unfreed_until_it_exits(catalog, tmp_path, monkeypatch):
+    """cli.main leaves with os._exit, so what a build made is kept (pipeline.LEFT_FOR_EXIT)
+    rather than freed object by object; a library caller's runs are freed as usual."""
+    from avi_atlas import cli, pipeline
+
+    monkeypatch.setattr(pipeline, "LEFT_FOR_EXIT", None)
+    pipeline.build(catalog, tmp_path / "lib-site")
+    assert pipeline.LEFT_FOR_EXIT is None
+
+    class Exited(Exception):
+        pass
+
+    def fake_exit(code):
+        raise Exited(code)
+
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    monkeypatch.setattr(sys, "argv", ["avi-atlas", "build", "--catalog", str(catalog), "--out", str(tmp_path / "s")])
+    try:
+        cli.main()
+    except Exited as done:
+        assert done.args == (0,)
+    else:
+        raise AssertionError("cli.main returned instead of leaving with os._exit")
+    left = pipeline.LEFT_FOR_EXIT
+    assert (tmp_path / "s" / "index.html").is_file()
+    assert any(isinstance(made, dict) and "catalog" in made and "pages" in made for made in left)

@@ -339,7 +339,9 @@ def main() -> None:
     """Run the command, then leave at once: the interpreter's own teardown (a last collection over,
     and freeing of, the hundreds of thousands of objects of a large catalog) took 0.2 s, a tenth of
     an update of a 10,000-paper site. Every file the command writes is closed by then, and the
-    output streams are flushed here."""
+    output streams are flushed here. For the same reason what a build or validate made is never
+    freed (pipeline.LEFT_FOR_EXIT)."""
+    pipeline.LEFT_FOR_EXIT = []
     try:
         app()
         code: object = 0
