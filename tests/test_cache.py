@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from array import array
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,21 @@ def test_cached_and_parallel_builds_match_a_plain_build(catalog: Path, cache_dir
     forked = tmp_path / "forked"
     assert pipeline.build(catalog, forked, use_cache=True).ok
     assert tree(plain) == tree(cached) == tree(forked)
+    # the workers send every value the next build may keep, as one process keeps them
+    from avi_atlas import incremental
+
+    alone, together = incremental.load(cached), incremental.load(forked)
+    assert alone.memo and together.memo == alone.memo
+
+    def groups(state: incremental.State) -> dict[tuple, frozenset]:
+        out = {}
+        for dep, (table, raw) in state.groups.items():
+            ids = array("I")
+            ids.frombytes(raw)
+            out[dep] = frozenset(state.tables[table][i] for i in ids)
+        return out
+
+    assert groups(alone) and groups(together) == groups(alone)
 
 
 def test_a_template_error_in_a_worker_fails_the_build_and_writes_nothing(catalog: Path, tmp_path: Path, monkeypatch):

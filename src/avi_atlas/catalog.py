@@ -158,13 +158,17 @@ class Catalog:
         (tracking.group) and their own deps."""
         return self.__dict__.get("_groups", [])[start:]
 
-    def worked_out(self, names: tuple[str, ...] = KEPT, skip: set | None = None) -> dict[tuple[str, Any], tuple]:
-        """The values of ``cached`` under ``names`` worked out so far with their deps, (name, key)
-        → (value, deps), leaving out the keys in ``skip``: what the next build may keep."""
+    def worked_out(self, groups: list[tuple[tuple, frozenset]] | None = None) -> dict[tuple[str, Any], tuple]:
+        """The values of ``cached`` under ``KEPT`` worked out so far with their deps, (name, key)
+        → (value, deps): what the next build may keep. With ``groups`` (from ``groups()``), only
+        those among them (a worker sends what it worked out since it last sent)."""
+        if groups is not None:
+            return {(name, key): self.__dict__[f"_cached_{name}"][key]
+                    for (_, name, key, _), _ in groups if name in KEPT}
         out = {}
-        for name in names:
+        for name in KEPT:
             for key, entry in self.__dict__.get(f"_cached_{name}", {}).items():
-                if entry[1] is not None and (skip is None or (name, key) not in skip):
+                if entry[1] is not None:
                     out[name, key] = entry
         return out
 

@@ -505,7 +505,6 @@ class _Writer:
 
 _INTERNER = None  # a worker's dep table (incremental.Interner)
 _WRITER: _Writer | None = None
-_SENT: set = set()  # the cached values a worker has sent already
 _GROUPS_SENT = 0  # how many of the catalog's groups a worker has sent
 _FIRST = False  # the worker that takes chunks from the front
 
@@ -552,10 +551,9 @@ def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple
         done.append((page.path, _INTERNER.ids(deps), splice, size))
     memo, groups = {}, []
     if _WORKER.cat is not None:
-        memo = _WORKER.cat.worked_out(skip=_SENT)
-        _SENT.update(memo)
         fresh = _WORKER.cat.groups(_GROUPS_SENT)  # those the parent defined before the fork too
         _GROUPS_SENT += len(fresh)
+        memo = _WORKER.cat.worked_out(fresh)
         groups = [(dep, _INTERNER.ids(own)) for dep, own in fresh]
     return os.getpid(), _INTERNER.new(), done, memo, groups
 
