@@ -32,7 +32,12 @@ def test_snapshot_sees_changes(tmp_path: Path):
     assert snapshot([tmp_path]) != before
 
 
-def test_serve_rebuilds_on_change_and_keeps_serving_on_errors(catalog: Path, tmp_path: Path):
+def test_serve_rebuilds_on_change_and_keeps_serving_on_errors(catalog: Path, tmp_path: Path, monkeypatch):
+    from avi_atlas import pipeline
+
+    # as under the command line, which keeps what a one-off run made until it exits: a server
+    # that rebuilds again and again must not
+    monkeypatch.setattr(pipeline, "LEFT_FOR_EXIT", [])
     out = tmp_path / "site"
     stop, ready, logs = threading.Event(), {}, []
     thread = threading.Thread(target=serve_site, kwargs=dict(
@@ -53,3 +58,4 @@ def test_serve_rebuilds_on_change_and_keeps_serving_on_errors(catalog: Path, tmp
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive()
+    assert not pipeline.LEFT_FOR_EXIT

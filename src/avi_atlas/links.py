@@ -55,11 +55,11 @@ class Links:
 
     def related(self, related: list[tuple[str, list[str]]]) -> Markup:
         """The items of a paper's list of related papers: a link, the year, and what they share."""
-        items, papers = [], escape(self.rel("papers/"))  # ids need no escaping (models.is_id)
+        items, papers = [], escape(self.rel("papers/"))
         for rid, why in related:
             _, title, year = card(self.cat, rid)  # worked out once per paper
             when = f' <span class="muted">({year})</span>' if year else ""
-            items.append(f'<li><a href="{papers}{rid}/">{escape(title)}</a>{when}'
+            items.append(f'<li><a href="{papers}{escape(rid)}/">{escape(title)}</a>{when}'
                          f'<span class="why">shares {escape(self.reasons(why))}</span></li>\n')
         return Markup("".join(items))
 

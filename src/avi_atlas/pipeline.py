@@ -208,7 +208,7 @@ def _from_cache(cache: RecordCache, doc: LazyDocument, kind: str) -> Any:
 #: Set by the command line (cli.main), which leaves with os._exit: what a run made is kept here
 #: until the process ends instead of being freed object by object when ``build`` or ``validate``
 #: returns (0.17 s of a full build of 10,000 papers, and as much of an update of one record).
-#: None (a library caller, a test): freed as usual.
+#: None (a library caller, a test, `serve`, which builds again and again): freed as usual.
 LEFT_FOR_EXIT: list | None = None
 
 

@@ -58,6 +58,7 @@ def serve_site(catalog: Path, out: Path, port: int = 8000, watch: bool = True,
     """Build, serve ``out`` on 127.0.0.1:``port`` and rebuild on changes until Ctrl+C (or ``stop``)."""
     if not catalog.is_dir():
         raise pipeline.UsageError(f"catalog directory '{catalog}' does not exist")
+    pipeline.LEFT_FOR_EXIT = None  # a process that builds again and again frees each build's objects
     rebuild(catalog, out, log, search)
     out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(_Handler, root=out.resolve())
