@@ -158,19 +158,12 @@ class Catalog:
         (tracking.group) and their own deps."""
         return self.__dict__.get("_groups", [])[start:]
 
-    def worked_out(self, groups: list[tuple[tuple, frozenset]] | None = None) -> dict[tuple[str, Any], tuple]:
-        """The values of ``cached`` under ``KEPT`` worked out so far with their deps, (name, key)
-        → (value, deps): what the next build may keep. With ``groups`` (from ``groups()``), only
-        those among them (a worker sends what it worked out since it last sent)."""
-        if groups is not None:
-            return {(name, key): self.__dict__[f"_cached_{name}"][key]
-                    for (_, name, key, _), _ in groups if name in KEPT}
-        out = {}
-        for name in KEPT:
-            for key, entry in self.__dict__.get(f"_cached_{name}", {}).items():
-                if entry[1] is not None:
-                    out[name, key] = entry
-        return out
+    def worked_out(self, groups: list[tuple[tuple, frozenset]]) -> dict[tuple[str, Any], tuple]:
+        """The values of ``cached`` under ``KEPT`` among ``groups`` (from ``groups()``: those a
+        process worked out, or a worker since it last sent), (name, key) → (value, deps): what the
+        next build may keep. Values kept from the last build are not among them: the state holds
+        them already."""
+        return {(name, key): self.__dict__[f"_cached_{name}"][key] for (_, name, key, _), _ in groups if name in KEPT}
 
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:

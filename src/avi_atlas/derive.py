@@ -213,8 +213,7 @@ def bibtex(pid: str, p: Paper) -> str:
 # ---- small helpers for templates ---------------------------------------------
 def year_histogram(cat: Catalog, paper_ids: list[str]) -> list[tuple[int, int]]:
     counts = Counter(map(years(cat).__getitem__, paper_ids))  # in C
-    counts.pop(None, None)
-    counts.pop(0, None)
+    counts.pop(None, None)  # no year recorded
     if not counts:
         return []
     return [(y, counts.get(y, 0)) for y in range(min(counts), max(counts) + 1)]

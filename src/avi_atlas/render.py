@@ -580,8 +580,9 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                 advance()
             memo, groups = {}, {}
             if renderer.cat is not None:
-                memo = renderer.cat.worked_out()
-                groups = {dep: (0, interner.ids(own)) for dep, own in renderer.cat.groups()}
+                made = renderer.cat.groups()
+                memo = renderer.cat.worked_out(made)
+                groups = {dep: (0, interner.ids(own)) for dep, own in made}
             return Rendered([interner.table], deps, splices, memo, sizes, groups)
         import multiprocessing
 

@@ -30,7 +30,7 @@ import itertools
 import operator
 from collections import Counter
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 EVERYTHING = ("*",)
 #: more than this many records of one kind read for one field become a wildcard for that field
@@ -54,11 +54,6 @@ def read(dep: tuple) -> None:
         _stack[-1].add(dep)
 
 
-def read_all(deps: Iterable[tuple]) -> None:
-    if _stack and _stack[-1] is not None:
-        _stack[-1].update(deps)
-
-
 def group(name: str, key: Any) -> tuple:
     """The dep that stands for a shared value's own deps."""
     return ("g", name, key, "")
@@ -71,7 +66,7 @@ def read_group(name: str, key: Any, deps: frozenset) -> None:
         if _expand[-1]:
             _stack[-1].update(deps)
         else:
-            _stack[-1].add(("g", name, key, ""))
+            _stack[-1].add(group(name, key))
 
 
 class tracked:
