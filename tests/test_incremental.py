@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from array import array
 from pathlib import Path
 
 import pytest
@@ -232,8 +233,8 @@ def test_deps_survive_many_small_updates():
     for n in range(40):  # each update brings its own small table; they are merged now and then
         deps = {f"p{n}": frozenset({("f", "papers", f"x{n}", "title"), ("ids", "papers")})}
         interner = incremental.Interner()
-        incremental.record_deps(state, render.Rendered([interner.table], {path: (0, interner.ids(d)) for path, d in deps.items()},
-                                                       {}, {}))
+        noted = {path: (0, interner.ids(d)) for path, d in deps.items()}
+        incremental.record_deps(state, render.Rendered([interner.table()], noted, {}, {}))
         expected.update(deps)
     assert len(state.tables) <= 17
     assert {path: state.deps_of(path) for path in expected} == {path: set(d) for path, d in expected.items()}
@@ -251,13 +252,79 @@ def test_stale_pages_by_their_deps_bytes_and_not_by_a_match_across_two_deps():
         "holds-299": array("I", [299]).tobytes(),
         "other": array("I", [2, 3]).tobytes(),
     }
-    state = incremental.State("b", "d", tables=[table], pages={path: (0, ids) for path, ids in raw.items()})
+    state = incremental.State("b", "d", tables=[incremental.Table.of(table)], pages={path: (0, ids) for path, ids in raw.items()})
     paths = [*raw, "new-page"]
     assert incremental.stale(state, paths, incremental.expand(state, {table[1]})) == {"holds-1", "new-page"}
     assert incremental.stale(state, paths, incremental.expand(state, {table[299], ("ids", "papers")})) == {"holds-299", "new-page"}
     many = set(table[100:200]) | {table[1]}  # too many ids to search for their bytes: every array is read
     assert incremental.stale(state, paths, incremental.expand(state, many)) == {"holds-1", "new-page"}
     assert incremental.stale(state, paths, incremental.expand(state, set())) == {"new-page"}
+
+
+ODD_DEPS = [
+    ("f", "papers", None, "title"),  # a wildcard's None
+    ("g", "related_pools", ("datasets", "d1"), ""),  # a group's key that is a tuple
+    ("g", "row", "a\x1fb", ""),  # the separator inside a part
+    ("g", "row", "two\nlines", ""),  # a line break inside a part
+    ("\x1eg", "row", "x", ""),  # the fallback's mark at the start
+    ("g", "row", "caf\u00e9", ""),  # not ASCII
+    tracking.EVERYTHING,
+]
+
+
+def test_every_dep_is_one_line_of_ascii_and_reads_back_as_itself():
+    plain = [("f", "papers", "p1", "title"), ("ids", "papers"), ("has", "datasets", "d1"), ("g", "row", "p1", "")]
+    lines = [incremental.encode(dep) for dep in plain + ODD_DEPS]
+    assert all(line.isascii() and "\n" not in line for line in lines)
+    assert len(set(lines)) == len(lines)
+    assert [incremental.decode(line) for line in lines] == plain + ODD_DEPS
+    assert incremental.encode(plain[0]) == "f\x1fpapers\x1fp1\x1ftitle"  # the common case is not the fallback
+
+
+def test_a_table_finds_whole_lines_only_by_search_and_by_dict():
+    deps = [("f", "papers", "xp1", "title"), ("f", "papers", "p1", "title"), ("f", "papers", "p1", "title2"),
+            *ODD_DEPS, *(("f", "papers", f"q{i}", "year") for i in range(40))]
+    table = incremental.Table.of(deps)
+    assert len(table) == len(deps) and list(table) == deps and table[1] == deps[1]
+    needles = [incremental.encode(dep).encode() for dep in deps]
+    for n, needle in enumerate(needles):  # one at a time: searched for in the text
+        assert table.find([needle]) == {n}
+    assert table.find(needles) == set(range(len(deps)))  # many at once: through a dict of the lines
+    absent = [incremental.encode(dep).encode() for dep in [("f", "papers", "p1", "titl"), ("papers", "p1", "title"),
+                                                            ("f", "papers", "1", "title"), ("*", "x")]]
+    assert table.find(absent) == set() and table.find(absent * 5) == set()
+    assert incremental.Table.of([]).find(needles[:1]) == set() and len(incremental.Table.of([])) == 0
+
+
+def test_a_table_joined_from_a_workers_chunks_is_its_whole_table():
+    interner = incremental.Interner()
+    interner.ids(frozenset({("f", "papers", "p1", "title"), tracking.EVERYTHING, ("ids", "papers")}))
+    first, chunk = interner.table(), interner.new()
+    later = interner.ids(frozenset({("has", "papers", "p2"), ("ids", "papers")}))
+    table = incremental.Table.joined([chunk, interner.new(), interner.new()])  # as the parent joins them
+    assert list(table) == list(interner.table()) and len(first) == 3 and len(table) == 4
+    assert {table[i] for i in array("I", later)} == {("has", "papers", "p2"), ("ids", "papers")}
+    assert table.find([incremental.encode(dep).encode() for dep in table]) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("damage", ["not a dict", "starts cut", "text cut", "not ascii"])
+def test_a_damaged_table_file_means_a_full_build(synthetic: Path, tmp_path: Path, damage: str):
+    from avi_atlas.cache import read_plain, write_plain
+
+    site = tmp_path / "site"
+    first = pipeline.build(synthetic, site, use_cache=True)
+    path = incremental.state_path(site)
+    name = max(path.parent.glob(f"{path.stem}.t*.pickle"), key=lambda p: p.stat().st_size)
+    stored = read_plain(name)
+    assert incremental.load(site) is not None
+    damaged = {"not a dict": [1, 2], "starts cut": {**stored, "starts": stored["starts"][:-4]},
+               "text cut": {**stored, "text": stored["text"][:-1]},
+               "not ascii": {**stored, "text": stored["text"][:-2] + b"\xe9\n"}}[damage]
+    write_plain(name, damaged)
+    assert incremental.load(site) is None
+    edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
+    assert pipeline.build(synthetic, site, use_cache=True).rendered == first.rendered
+    assert same_as_clean(synthetic, site, tmp_path)
 
 
 def test_a_planted_state_file_is_never_executed(synthetic: Path, tmp_path: Path):
@@ -298,7 +365,7 @@ def test_a_change_hits_the_groups_that_read_it_nested_ones_too_and_the_pages_not
                    "index": (0, interner.ids(frozenset({("g", "rows", None, "")}))),  # many rows, folded
                    "bench": (0, interner.ids(frozenset({board}))),
                    "own": (0, interner.ids(frozenset({("f", "papers", "p1", "*")})))}
-    state.tables = [interner.table]
+    state.tables = [interner.table()]
     hit = incremental.expand(state, tracking.matches({title}))
     assert {rows, pool, ("g", "rows", None, "")} <= hit.deps and board not in hit.deps
     assert incremental.stale(state, list(state.pages) + ["new"], hit) == {"task", "index", "own", "new"}

@@ -22,12 +22,13 @@ forward, the new one (render.commit, render.recover).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import re
 from array import array
-from bisect import bisect_right
-from itertools import accumulate, compress, count
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any
 from .cache import cache_dir, read_journaled, read_plain, signature, write_journaled, write_plain
 from .models import KINDS as MODELS
 
-FORMAT = 7
+FORMAT = 8
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -56,9 +57,9 @@ def global_digest(program: str, root: Path, as_of: Any) -> str:
 @dataclass
 class State:
     """What the last build of one site knew: its id, its global digest, each record's signature
-    and field fingerprints, and each page's deps. Deps are interned: ``tables`` are lists of deps
-    (one per rendering process), and a page's deps are (table number, array('I') of indices) as
-    bytes, which keeps 10,000 pages' deps small to hold, pass between processes, and store.
+    and field fingerprints, and each page's deps. Deps are interned: ``tables`` hold the deps
+    (``Table``: one per rendering process), and a page's deps are (table number, array('I') of
+    indices) as bytes, which keeps 10,000 pages' deps small to hold, pass between processes, and store.
     ``spliced`` holds, for each data file made of one fragment per record, where its fragments sit
     (render.spliced), so that an update re-makes only the fragments of changed records; ``memo``
     the back-links and related-paper pools worked out, with their deps (Catalog.worked_out), so
@@ -68,7 +69,7 @@ class State:
     build: str
     digest: str
     records: dict[tuple[str, str], tuple[tuple, bytes, Any]] = field(default_factory=dict)
-    tables: list[list[tuple]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
     pages: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     spliced: dict[str, tuple] = field(default_factory=dict)
     memo: dict[tuple, tuple] = field(default_factory=dict)
@@ -84,28 +85,116 @@ class State:
         return {self.tables[table][i] for i in ids}
 
 
+def encode(dep: tuple) -> str:
+    """A dep as one line of a table (``Table``): its parts joined by \\x1f when they are strings of
+    ASCII characters with neither that separator nor a line break (nearly every dep), else \\x1e
+    and its ``ascii()`` form (a wildcard's None, a group's key that is a tuple). Either way one
+    line of ASCII characters, and two deps never share one."""
+    try:
+        line = "\x1f".join(dep)
+    except TypeError:  # a part that is not a string
+        return "\x1e" + ascii(dep)
+    if line.isascii() and line.count("\x1f") == len(dep) - 1 and "\n" not in line and line[:1] != "\x1e":
+        return line
+    return "\x1e" + ascii(dep)
+
+
+def decode(line: str) -> tuple:
+    """The dep ``encode`` made ``line`` of."""
+    return ast.literal_eval(line[1:]) if line[:1] == "\x1e" else tuple(line.split("\x1f"))
+
+
+
+class Table:
+    """A table of deps as it is stored, passed and searched: its lines (``encode``) in one string
+    of bytes, each line after a line break, and where each line starts (and the end). Reading one
+    reads two strings of bytes instead of making 300,000 tuples; the few deps an update looks for
+    are found by searching those bytes, in C (``find``)."""
+
+    __slots__ = ("text", "starts", "_where")
+
+    #: above this many deps looked for at once, a table is read into a dict once instead of searched for each
+    FEW = 16
+
+    def __init__(self, text: bytes = b"\n", starts: array | None = None):
+        self.text = text
+        self.starts = starts if starts is not None else array("I", [1])
+        self._where: dict[bytes, int] | None = None
+
+    @classmethod
+    def joined(cls, chunks: list[tuple[bytes, bytes]]) -> Table:
+        """The table made of ``chunks`` (``pack``) in order."""
+        sizes = array("I")
+        for _, raw in chunks:
+            sizes.frombytes(raw)
+        return cls(b"\n" + b"".join(text for text, _ in chunks), array("I", accumulate(map((1).__add__, sizes), initial=1)))
+
+    @classmethod
+    def of(cls, deps: list[tuple]) -> Table:
+        return cls.joined([pack(list(map(encode, deps)))])
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, n: int) -> tuple:
+        return decode(self.text[self.starts[n]:self.starts[n + 1] - 1].decode("ascii"))
+
+    def __iter__(self):
+        return map(decode, self.lines())
+
+    def lines(self) -> list[str]:
+        return self.text[1:-1].decode("ascii").split("\n") if len(self) else []
+
+    def find(self, needles: list[bytes]) -> set[int]:
+        """The indices of the lines among ``needles`` (encoded deps, as bytes) that the table holds:
+        a few are searched for in its text, many looked up in a dict of its lines made once."""
+        found = set()
+        text, starts = self.text, self.starts
+        if len(needles) > self.FEW:
+            if self._where is None:
+                self._where = {line.encode("ascii"): n for n, line in enumerate(self.lines())}
+            return {n for n in map(self._where.get, needles) if n is not None}
+        for needle in needles:
+            at = text.find(b"\n" + needle + b"\n")  # a whole line: lines hold no line break
+            if at >= 0:
+                found.add(bisect_left(starts, at + 1))
+        return found
+
+
+
+def pack(lines: list[str]) -> tuple[bytes, bytes]:
+    """Encoded lines as a chunk of a table: their text, each line followed by a line break, and
+    their lengths (array('I') as bytes)."""
+    text = "".join(line + "\n" for line in lines) if lines else ""
+    return text.encode("ascii"), array("I", map(len, lines)).tobytes()
+
+
 class Interner:
     """Deps → indices into one table (a rendering process keeps one, and sends new entries along)."""
 
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
-        self.table: list[tuple] = []
+        self.deps: list[tuple] = []
         self.sent = 0
 
     def ids(self, deps: frozenset) -> bytes:
         found = list(map(self.index.get, deps))  # in C: a page's deps are mostly known already
         if None in found:
-            index, table = self.index, self.table
+            index, table = self.index, self.deps
             for n, dep in enumerate(deps):  # the deps are distinct: each one not found is new
                 if found[n] is None:
                     found[n] = index[dep] = len(table)
                     table.append(dep)
         return array("I", found).tobytes()
 
-    def new(self) -> list[tuple]:
-        """The entries added since the last call."""
-        fresh, self.sent = self.table[self.sent:], len(self.table)
-        return fresh
+    def new(self) -> tuple[bytes, bytes]:
+        """The entries added since the last call, as a chunk of the table (``pack``); encoded only
+        now, so that a worker does not keep a line beside each dep."""
+        fresh, self.sent = self.deps[self.sent:], len(self.deps)
+        return pack(list(map(encode, fresh)))
+
+    def table(self) -> Table:
+        return Table.of(self.deps)
 
 
 def state_path(out: Path) -> Path:
@@ -135,8 +224,8 @@ def load(out: Path, tables: bool = True) -> State | None:
                 return None
             if not tables:
                 continue
-            table = read_plain(path.with_name(name))
-            if not isinstance(table, list):
+            table = _table(read_plain(path.with_name(name)))
+            if table is None:
                 return None
             tables_read.append(table)
         state = State(data["build"], data["digest"], data["records"], tables_read, data["pages"], data["spliced"],
@@ -145,6 +234,21 @@ def load(out: Path, tables: bool = True) -> State | None:
         return None
     state.table_files, state.stored = list(names), stored
     return state
+
+
+def _table(stored: Any) -> Table | None:
+    """The table a table file holds (see save), or None if it is not one."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("text"), bytes) or not isinstance(stored.get("starts"), bytes):
+        return None
+    starts = array("I")
+    try:
+        starts.frombytes(stored["starts"])
+    except ValueError:  # not a whole number of entries
+        return None
+    text = stored["text"]
+    if not starts or starts[0] != 1 or starts[-1] != len(text) or not text.isascii() or text[:1] != b"\n":
+        return None
+    return Table(text, starts)
 
 
 def save(out: Path, state: State) -> None:
@@ -158,7 +262,7 @@ def save(out: Path, state: State) -> None:
         for i, table in enumerate(state.tables):
             if files[i] is None:
                 files[i] = f"{path.stem}.t{os.urandom(8).hex()}.pickle"
-                write_plain(path.with_name(files[i]), table)
+                write_plain(path.with_name(files[i]), {"text": table.text, "starts": table.starts.tobytes()})
         state.stored = write_journaled(path, {"format": FORMAT, "build": state.build, "digest": state.digest,
                                               "records": state.records, "tables": files, "pages": state.pages,
                                               "spliced": state.spliced, "memo": state.memo, "program": state.program,
@@ -243,8 +347,9 @@ def expand(state: State, hit: set[tuple]) -> Hit:
     deps, fresh, pending = set(hit), set(hit), dict(state.groups)
     ids: list[set[int]] = [set() for _ in state.tables]
     while fresh:
-        for table, found in zip(state.tables, ids):  # one pass over the tables per round, in C
-            found.update(compress(count(), map(fresh.__contains__, table)))
+        needles = [encode(dep).encode("ascii") for dep in fresh]
+        for table, found in zip(state.tables, ids):
+            found.update(table.find(needles))
         fresh = set()
         for dep in _hit(pending, ids):
             del pending[dep]
@@ -323,14 +428,18 @@ def kept(state: State, hit: Hit) -> dict[tuple, tuple]:
 def _merge_small(state: State, big: int = 50_000) -> None:
     keep = [i for i, table in enumerate(state.tables) if len(table) >= big]
     remap = {old: new for new, old in enumerate(keep)}
-    merged = Interner()
+    index: dict[str, int] = {}  # the merged table's lines
+    lines: dict[int, list[str]] = {}
     for noted in (state.pages, state.groups):
         for key, (table, raw) in list(noted.items()):
             if table in remap:
                 noted[key] = (remap[table], raw)
                 continue
+            if table not in lines:
+                lines[table] = state.tables[table].lines()
             ids = array("I")
             ids.frombytes(raw)
-            noted[key] = (len(keep), merged.ids(frozenset(state.tables[table][i] for i in ids)))
-    state.tables = [state.tables[i] for i in keep] + [merged.table]
+            noted[key] = (len(keep), array("I", [index.setdefault(line, len(index))
+                                                 for line in map(lines[table].__getitem__, ids)]).tobytes())
+    state.tables = [state.tables[i] for i in keep] + [Table.joined([pack(list(index))])]
     state.table_files = [state.table_files[i] for i in keep] + [None]

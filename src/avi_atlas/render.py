@@ -388,7 +388,7 @@ class Rendered:
     (``memo``, Catalog.worked_out), and the deps of the groups the pages noted (``groups``, interned
     like a page's: see tracking.py)."""
 
-    tables: list[list[tuple]]
+    tables: list[Any]  # incremental.Table
     pages: dict[str, tuple[int, bytes]]
     spliced: dict[str, tuple]
     memo: dict[tuple, tuple]
@@ -518,11 +518,12 @@ def _start_worker() -> None:
         _FIRST, ends[2] = ends[2] == 0, ends[2] + 1
 
 
-def _render_next(_: int) -> tuple[int, list[tuple], list[tuple[str, bytes, tuple | None]], dict, list]:
+def _render_next(_: int) -> tuple[int, tuple[bytes, bytes], list[tuple[str, bytes, tuple | None]], dict, list]:
     """In a worker: take the next chunk of pages and render it into the temporary site. Returns the
-    worker's pid, the deps it met for the first time, each page's deps as indices into its table
-    (and what an assembled data file's update needs), the cached values it worked out since
-    last time, and the groups it defined since last time (with their deps as indices).
+    worker's pid, the deps it met for the first time (a chunk of its table: incremental.pack),
+    each page's deps as indices into its table (and what an assembled data file's update needs),
+    the cached values it worked out since last time, and the groups it defined since last time
+    (with their deps as indices).
 
     The first worker takes chunks from the front (heavy pages, then record pages with tables),
     the others from the back (paper pages), until they meet. So the catalog-wide values the heavy
@@ -563,7 +564,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
     """Render every page and write it under ``root``, in worker processes when that pays. Returns
     what the incremental state needs (``Rendered``). Raises BuildError on a template error (in
     any worker)."""
-    from .incremental import Interner
+    from .incremental import Interner, Table
 
     jobs = jobs_for(len(pages)) if jobs is None else jobs
     with progress.task("rendering", len(pages)) as advance:
@@ -583,7 +584,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                 made = renderer.cat.groups()
                 memo = renderer.cat.worked_out(made)
                 groups = {dep: (0, interner.ids(own)) for dep, own in made}
-            return Rendered([interner.table], deps, splices, memo, sizes, groups)
+            return Rendered([interner.table()], deps, splices, memo, sizes, groups)
         import multiprocessing
 
         global _WORK
@@ -593,14 +594,14 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
             cat.build_all()
         spans = chunks(pages)
         _WORK = (pages, folder, root, spans, context.Array("q", [0, len(spans) - 1, 0]))
-        tables: dict[int, list[tuple]] = {}
+        tables: dict[int, list[tuple[bytes, bytes]]] = {}  # per worker, its table's chunks (incremental.pack)
         raw: dict[str, tuple[int, bytes]] = {}
         memo: dict[tuple, tuple] = {}
         defined: dict[tuple, tuple[int, bytes]] = {}
         try:
             with context.Pool(jobs, initializer=_start_worker) as pool:  # a call per chunk
                 for pid, new, done, worked, groups in pool.imap_unordered(_render_next, range(len(spans))):
-                    tables.setdefault(pid, []).extend(new)
+                    tables.setdefault(pid, []).append(new)
                     memo.update(worked)
                     defined.update((dep, (pid, ids)) for dep, ids in groups)
                     for path, ids, splice, size in done:
@@ -612,7 +613,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         finally:
             _WORK = None
     number = {pid: i for i, pid in enumerate(tables)}
-    return Rendered(list(tables.values()), {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo,
+    return Rendered([Table.joined(chunks) for chunks in tables.values()], {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo,
                     sizes, {dep: (number[pid], ids) for dep, (pid, ids) in defined.items()})
 
 
