@@ -427,8 +427,14 @@ def spliced(made: "export.Assembled") -> tuple:
     """What the next update of an assembled data file needs: the digest of its bytes (the copy on
     disk is used only if it still has them), its fragments' keys and spans, their shared deps, and
     its skeleton (export.skeleton)."""
-    return (hashlib.blake2b(made.data, digest_size=16).digest(), made.keys, made.spans.tobytes(), made.shared,
-            made.skeleton)
+    return (_digest(made.data), made.keys, made.spans.tobytes(), made.shared, made.skeleton)
+
+
+def _digest(data: bytes) -> bytes:
+    """A data file's digest: SHA-256, which processors with SHA extensions (most x86 and ARM servers
+    of recent years) run about 2.5 times as fast as BLAKE2b; an update hashes its 20 MB of data
+    files twice (the copy on disk, checked; the new one, noted)."""
+    return hashlib.sha256(data).digest()
 
 
 def _previous(splice: tuple) -> "export.Previous | None":
@@ -442,7 +448,7 @@ def _previous(splice: tuple) -> "export.Previous | None":
         data = Path(live).read_bytes()
     except OSError:
         return None
-    if hashlib.blake2b(data, digest_size=16).digest() != digest:
+    if _digest(data) != digest:
         return None
     spans = array("Q")
     spans.frombytes(raw)
