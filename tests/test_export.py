@@ -85,6 +85,31 @@ def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
     assert kept.data == b"[A,b]" and kept.shared == frozenset()  # a kept fragment is not made again
 
 
+def test_a_layout_s_skeleton_tells_apart_what_its_text_does_not_show():
+    def frag(kind, rid):
+        return (kind, rid, lambda: "")
+
+    same = [["a", frag("papers", "x"), "b"], ["a", frag("papers", "x"), "b"]]
+    assert export.skeleton(same[0]) == export.skeleton(same[1])
+    others = [
+        ["ab", frag("papers", "x")],
+        ["ab", frag("papers", "x"), "c"],
+        ["a", frag("papers", "x"), "bc"],  # the same characters, split otherwise
+        ["a", "b", frag("papers", "x")],
+        [frag("papers", "x"), "ab"],  # a fragment elsewhere
+        ["ab", frag("papers", "xy")],
+        ["ab", frag("paper", "sx")],  # the same characters in kind and id
+        ["ab", frag("datasets", "x")],
+        ["ab", frag("papers", "x"), frag("papers", "y")],
+        ["ab", frag("papers", "y"), frag("papers", "x")],  # the same fragments in another order
+        ["ab"],
+        ["papersx"],  # a fragment's key as literal text
+        [],
+    ]
+    digests = [export.skeleton(layout) for layout in others]
+    assert len(set(digests)) == len(others)
+
+
 def _previous(out: "export.Assembled", changed: set) -> "export.Previous":
     return export.Previous(out.data, out.keys, out.spans, out.shared, out.skeleton, changed)
 
