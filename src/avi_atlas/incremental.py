@@ -89,7 +89,7 @@ def encode(dep: tuple) -> str:
     """A dep as one line of a table (``Table``): its parts joined by \\x1f when they are strings of
     ASCII characters with neither that separator nor a line break (nearly every dep), else \\x1e
     and its ``ascii()`` form (a wildcard's None, a group's key that is a tuple). Either way one
-    line of ASCII characters, and two deps never share one."""
+    line of ASCII characters, and two deps (of strings, None and tuples of them) never share one."""
     try:
         line = "\x1f".join(dep)
     except TypeError:  # a part that is not a string
@@ -102,7 +102,6 @@ def encode(dep: tuple) -> str:
 def decode(line: str) -> tuple:
     """The dep ``encode`` made ``line`` of."""
     return ast.literal_eval(line[1:]) if line[:1] == "\x1e" else tuple(line.split("\x1f"))
-
 
 
 class Table:
@@ -127,7 +126,8 @@ class Table:
         sizes = array("I")
         for _, raw in chunks:
             sizes.frombytes(raw)
-        return cls(b"\n" + b"".join(text for text, _ in chunks), array("I", accumulate(map((1).__add__, sizes), initial=1)))
+        starts = array("I", accumulate(map((1).__add__, sizes), initial=1))  # each line is followed by a break
+        return cls(b"\n" + b"".join(text for text, _ in chunks), starts)
 
     @classmethod
     def of(cls, deps: list[tuple]) -> Table:
@@ -148,18 +148,17 @@ class Table:
     def find(self, needles: list[bytes]) -> set[int]:
         """The indices of the lines among ``needles`` (encoded deps, as bytes) that the table holds:
         a few are searched for in its text, many looked up in a dict of its lines made once."""
-        found = set()
-        text, starts = self.text, self.starts
         if len(needles) > self.FEW:
             if self._where is None:
                 self._where = {line.encode("ascii"): n for n, line in enumerate(self.lines())}
             return {n for n in map(self._where.get, needles) if n is not None}
+        found = set()
+        text, starts = self.text, self.starts
         for needle in needles:
             at = text.find(b"\n" + needle + b"\n")  # a whole line: lines hold no line break
             if at >= 0:
                 found.add(bisect_left(starts, at + 1))
         return found
-
 
 
 def pack(lines: list[str]) -> tuple[bytes, bytes]:

@@ -619,8 +619,9 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         finally:
             _WORK = None
     number = {pid: i for i, pid in enumerate(tables)}
-    return Rendered([Table.joined(chunks) for chunks in tables.values()], {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo,
-                    sizes, {dep: (number[pid], ids) for dep, (pid, ids) in defined.items()})
+    return Rendered([Table.joined(chunks) for chunks in tables.values()],
+                    {path: (number[pid], ids) for path, (pid, ids) in raw.items()}, splices, memo, sizes,
+                    {dep: (number[pid], ids) for dep, (pid, ids) in defined.items()})
 
 
 ROOT_MARK = "\x00root\x00"  # where a comparison row's links start (see _row_parts)
