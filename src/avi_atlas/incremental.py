@@ -150,7 +150,7 @@ class Table:
         a few are searched for in its text, many looked up in a dict of its lines made once."""
         if len(needles) > self.FEW:
             if self._where is None:
-                self._where = {line.encode("ascii"): n for n, line in enumerate(self.lines())}
+                self._where = dict(zip(self.text[1:-1].split(b"\n"), range(len(self))))  # the lines as they are
             return {n for n in map(self._where.get, needles) if n is not None}
         found = set()
         text, starts = self.text, self.starts

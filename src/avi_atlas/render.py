@@ -38,6 +38,8 @@ from .progress import Progress
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
+    from .incremental import Table
+
 MARKER = ".avi-atlas-site"
 GROUP_TABLE_ROWS = 100  # rows in the table of a pillar, group or method family
 TREE_LABELS = {"tasks": "Tasks", "methods": "Methods", "challenges": "Challenges"}
@@ -388,7 +390,7 @@ class Rendered:
     (``memo``, Catalog.worked_out), and the deps of the groups the pages noted (``groups``, interned
     like a page's: see tracking.py)."""
 
-    tables: list[Any]  # incremental.Table
+    tables: list[Table]
     pages: dict[str, tuple[int, bytes]]
     spliced: dict[str, tuple]
     memo: dict[tuple, tuple]
