@@ -133,11 +133,15 @@ def test_new_refuses_existing_and_invalid_ids(catalog, cli):
 def test_only_the_command_line_leaves_what_a_run_made_unfreed_until_it_exits(catalog, tmp_path, monkeypatch):
     """cli.main leaves with os._exit, so what a build made is kept (pipeline.LEFT_FOR_EXIT)
     rather than freed object by object; a library caller's runs are freed as usual."""
+    import gc
+
     from avi_atlas import cli, pipeline
 
+    frozen = gc.get_freeze_count()
     monkeypatch.setattr(pipeline, "LEFT_FOR_EXIT", None)
     pipeline.build(catalog, tmp_path / "lib-site")
     assert pipeline.LEFT_FOR_EXIT is None
+    assert gc.get_freeze_count() == frozen  # the collector still sees (and frees) a library run's objects
 
     class Exited(Exception):
         pass
@@ -153,6 +157,11 @@ def test_only_the_command_line_leaves_what_a_run_made_unfreed_until_it_exits(cat
         assert done.args == (0,)
     else:
         raise AssertionError("cli.main returned instead of leaving with os._exit")
+    finally:
+        # the objects the run left are frozen, so no collection walks them before the exit
+        objects_frozen = gc.get_freeze_count() - frozen
+        gc.unfreeze()  # (this process goes on)
     left = pipeline.LEFT_FOR_EXIT
     assert (tmp_path / "s" / "index.html").is_file()
     assert any(isinstance(made, dict) and "catalog" in made and "pages" in made for made in left)
+    assert objects_frozen > 1000
