@@ -261,6 +261,26 @@ def test_stale_pages_by_their_deps_bytes_and_not_by_a_match_across_two_deps():
     assert incremental.stale(state, paths, incremental.expand(state, set())) == {"new-page"}
 
 
+
+def test_an_index_hit_in_one_table_hits_only_the_entries_of_that_table():
+    from array import array
+
+    big = incremental.Table.of([("f", "papers", f"x{i}", "title") for i in range(10)])
+    small = incremental.Table.of([("f", "papers", "y", "title"), ("g", "row", "x3", "")])  # an update's
+    ids = lambda *n: array("I", n).tobytes()  # noqa: E731
+    pages = {"big-1": (0, ids(1)), "small-1": (1, ids(1)), "big-0": (0, ids(0, 5)), "small-0": (1, ids(0)),
+             "row-of-x3": (0, ids(7))}
+    groups = {("g", "row", "x3", ""): (0, ids(3))}  # the row read x3's title; a page noted the row
+    state = incremental.State("b", "d", tables=[big, small], pages=pages, groups=groups)
+    paths = list(pages)
+    assert incremental.stale(state, paths, incremental.expand(state, {("f", "papers", "x1", "title")})) == {"big-1"}
+    assert incremental.stale(state, paths, incremental.expand(state, {("f", "papers", "y", "title")})) == {"small-0"}
+    hit = incremental.expand(state, {("f", "papers", "x3", "title")})  # hits the row, which small's index 1 is
+    assert ("g", "row", "x3", "") in hit.deps and hit.ids == [{3}, {1}]
+    assert incremental.stale(state, paths, hit) == {"small-1"}
+    state.pages["small-1"] = (1, ids(0))  # a page that moved to another table is looked for there only
+    assert incremental.stale(state, paths, incremental.expand(state, {("f", "papers", "x1", "title")})) == {"big-1"}
+
 ODD_DEPS = [
     ("f", "papers", None, "title"),  # a wildcard's None
     ("g", "related_pools", ("datasets", "d1"), ""),  # a group's key that is a tuple

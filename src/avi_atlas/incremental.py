@@ -343,15 +343,15 @@ def expand(state: State, hit: set[tuple]) -> Hit:
     """``hit`` (tracking.matches of the changes) with the dep of every group it hits, to the end:
     a group is hit when one of its own deps is, a group it read among them included, and then it
     hits its wildcard too (tracking.py)."""
-    deps, fresh, pending = set(hit), set(hit), dict(state.groups)
+    deps, fresh, groups = set(hit), set(hit), Noted(state.groups)
     ids: list[set[int]] = [set() for _ in state.tables]
     while fresh:
         needles = [encode(dep).encode("ascii") for dep in fresh]
-        for table, found in zip(state.tables, ids):
-            found.update(table.find(needles))
+        new = [table.find(needles) - seen for table, seen in zip(state.tables, ids)]
+        for seen, more in zip(ids, new):
+            seen |= more
         fresh = set()
-        for dep in _hit(pending, ids):
-            del pending[dep]
+        for dep in groups.holding(new):  # a group hit before is hit again only through a dep found now
             fresh.update((dep, (dep[0], dep[1], None, dep[3])))
         fresh -= deps
         deps |= fresh
@@ -360,44 +360,46 @@ def expand(state: State, hit: set[tuple]) -> Hit:
 
 def stale(state: State, paths: list[str], hit: Hit) -> set[str]:
     """The pages to render again: new ones, and those with a dep in ``hit`` (``expand``)."""
-    known = {path: state.pages[path] for path in paths if path in state.pages}
-    return {path for path in paths if path not in known} | _hit(known, hit.ids)
+    return {path for path in paths if path not in state.pages} | (Noted(state.pages).holding(hit.ids) & set(paths))
 
 
-def _hit(noted: dict[Any, tuple[int, bytes]], hit_ids: list[set[int]]) -> set:
-    """The keys of ``noted`` (pages or groups: their table and deps as indices) that hold one of
-    the indices ``hit_ids`` (per table).
+class Noted:
+    """Pages or groups (key → their table and deps as indices into it, as bytes), to find those that
+    hold one of a few indices.
 
-    Their deps are indices into their table, stored as bytes. When a few indices are hit (one
-    record changed), the bytes of all of them, joined, are searched for those indices' bytes, in
-    C: the few that hold one are found without a Python step for each of the others. A match may
-    fall across two indices, so the array of the one it falls in decides."""
-    if not any(hit_ids):
-        return set()
-    keys = list(noted)
-    if sum(map(len, hit_ids)) > 64:  # many indices hit (a change read everywhere): look at each
-        return {key for key in keys if _holds(noted[key], hit_ids)}
-    raws = list(map(itemgetter(1), noted.values()))
-    blob = b"".join(raws)
-    ends = list(accumulate(map(len, raws)))
-    candidates = set()
-    for ids in hit_ids:
-        for needle in (array("I", [i]).tobytes() for i in ids):
-            at = blob.find(needle)
-            while at >= 0:
-                if at % 4 == 0:  # the bytes of one index (every array starts at a multiple of 4)
-                    candidates.add(bisect_right(ends, at))
-                at = blob.find(needle, at + 1)
-    return {keys[n] for n in candidates if _holds(noted[keys[n]], hit_ids)}
+    They are sorted by table once, and the bytes of a table's entries, joined, are searched for
+    the bytes of each index hit in that table, in C: the few that hold one are found without a
+    Python step for each of the others, and an index hit in a small table (an update's) is not
+    searched for among the entries of the big ones. A match may fall across two indices, so only
+    a match at a multiple of 4 bytes counts (every entry's bytes are whole indices)."""
 
+    #: above this many indices hit in one table (a change read everywhere), each entry is looked at
+    MANY = 64
 
-def _holds(entry: tuple[int, bytes], hit_ids: list[set[int]]) -> bool:
-    table, raw = entry
-    if not hit_ids[table]:
-        return False
-    ids = array("I")
-    ids.frombytes(raw)
-    return not hit_ids[table].isdisjoint(ids)
+    def __init__(self, noted: dict[Any, tuple[int, bytes]]):
+        self.entries: dict[int, list[tuple[Any, bytes]]] = {}
+        for key, (table, raw) in noted.items():
+            self.entries.setdefault(table, []).append((key, raw))
+
+    def holding(self, hit_ids: list[set[int]]) -> set:
+        """The keys whose deps hold one of the indices ``hit_ids`` (per table)."""
+        found = set()
+        for table, ids in enumerate(hit_ids):
+            entries = self.entries.get(table)
+            if not ids or not entries:
+                continue
+            if len(ids) > self.MANY:
+                found.update(key for key, raw in entries if not ids.isdisjoint(array("I", raw)))
+                continue
+            raws = list(map(itemgetter(1), entries))
+            blob, ends = b"".join(raws), list(accumulate(map(len, raws)))
+            for needle in (array("I", [i]).tobytes() for i in ids):
+                at = blob.find(needle)
+                while at >= 0:
+                    if at % 4 == 0:  # the bytes of one index
+                        found.add(entries[bisect_right(ends, at)][0])
+                    at = blob.find(needle, at + 1)
+        return found
 
 
 def record_deps(state: State, rendered: Any) -> None:
