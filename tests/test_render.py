@@ -70,3 +70,54 @@ def test_template_calls_take_the_short_path_only_where_jinja_would_pass_nothing(
     expected = plain.get_template("t.html").render(**context)
     assert ours.get_template("t.html").render(**context) == expected
     assert "p1 2 me Environment <1> True 3|p2 4 me Environment <2> True 3|p&amp;me" == expected
+
+
+def test_the_programs_templates_are_compiled_once_and_never_served_stale(tmp_path, monkeypatch):
+    """The program's templates are kept compiled beside its own compiled modules: a second run
+    renders them without Jinja's compiler; an edited template, a damaged file and a folder that
+    cannot be written still render what the template says; other folders are not kept."""
+    import jinja2
+
+    templates, compiled = tmp_path / "templates", tmp_path / "compiled"
+    templates.mkdir()
+    (templates / "t.html").write_text("<p>{% if x %}<b>{{ x }}</b>{% endif %}</p>\n")
+    monkeypatch.setattr(render, "templates_dir", lambda: templates)
+    monkeypatch.setattr(render, "compiled_templates_dir", lambda: compiled)
+    monkeypatch.setattr(render.sys, "dont_write_bytecode", False)  # (as without PYTHONDONTWRITEBYTECODE)
+    real_compile = jinja2.Environment.compile
+    compiled_now = []
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, *a, **k: compiled_now.append(a[1] if len(a) > 1 else k.get("name")) or real_compile(self, *a, **k))
+
+    def run(**context) -> str:  # as a new process: a new environment
+        render.environment.cache_clear()
+        compiled_now.clear()
+        return render.environment(str(templates)).get_template("t.html").render(**context)
+
+    try:
+        assert run(x="a&b") == "<p><b>a&amp;b</b></p>\n" and compiled_now == ["t.html"]
+        assert len(list(compiled.iterdir())) == 1
+        assert run(x="c") == "<p><b>c</b></p>\n" and compiled_now == []  # taken as compiled
+        (templates / "t.html").write_text("<i>{{ x }}</i>\n")  # edited: compiled again
+        assert run(x="d") == "<i>d</i>\n" and compiled_now == ["t.html"]
+        assert run(x="e") == "<i>e</i>\n" and compiled_now == []
+        for kept in compiled.iterdir():  # damaged
+            kept.write_bytes(kept.read_bytes()[:40])
+        assert run(x="f") == "<i>f</i>\n" and compiled_now == ["t.html"]
+        assert run(x="g") == "<i>g</i>\n" and compiled_now == []  # and written again
+        for kept in compiled.iterdir():
+            kept.write_bytes(b"not a compiled template")
+        assert run(x="h") == "<i>h</i>\n" and compiled_now == ["t.html"]
+        monkeypatch.setattr(render, "compiled_templates_dir", lambda: tmp_path / "file" / "below")
+        (tmp_path / "file").write_text("a file where a folder would go")  # cannot be written: still renders
+        assert run(x="i") == "<i>i</i>\n" and compiled_now == ["t.html"]
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "t.html").write_text("{{ x }}")
+        render.environment.cache_clear()
+        assert render.environment(str(other)).bytecode_cache is None  # not the program's templates
+        monkeypatch.setattr(render.sys, "dont_write_bytecode", True)  # python -B: nothing written
+        monkeypatch.setattr(render, "compiled_templates_dir", lambda: tmp_path / "unwritten")
+        assert run(x="j") == "<i>j</i>\n" and not (tmp_path / "unwritten").exists()
+    finally:
+        render.environment.cache_clear()

@@ -28,6 +28,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, __version__ as pydantic_version
 
+from . import freshness
+
 FORMAT = 4
 Signature = tuple[int, int, int]
 
@@ -45,11 +47,7 @@ def cache_dir() -> Path:
 
 
 def _code_digest() -> str:
-    h = hashlib.sha256(f"{FORMAT} {sys.version} {pydantic_version}".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return hashlib.sha256(f"{FORMAT} {sys.version} {pydantic_version} {freshness.code_digest()}".encode()).hexdigest()
 
 
 class _PlainData(pickle.Unpickler):

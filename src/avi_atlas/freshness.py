@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from stat import S_ISREG
 
@@ -83,11 +84,22 @@ def program_digest(templates: Path, options: dict) -> str:
     """The templates and the program's source, by content, and the build options."""
     h = hashlib.sha256()
     h.update(json.dumps(options, sort_keys=True, default=str).encode())
-    code = Path(__file__).resolve().parent
-    for label, folder in (("templates", templates), ("code", code)):
-        for path in _files(folder):
-            h.update(f"\0{label}/{path.relative_to(folder).as_posix()}\0".encode())
-            h.update(path.read_bytes())
+    h.update(_folder_digest(templates).encode())
+    h.update(code_digest().encode())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The program's own source, by content (read once per process: it does not change under it)."""
+    return _folder_digest(Path(__file__).resolve().parent)
+
+
+def _folder_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in _files(folder):
+        h.update(f"\0{path.relative_to(folder).as_posix()}\0".encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
