@@ -211,36 +211,44 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     Planning reads only which records exist: what a page shows is worked out when it renders
     (``later``, ``content``, a callable ``title``), so that its reads are noted as its deps
     (tracking.py) and a rebuild can render just the pages whose deps changed."""
-    pages: list[Page] = [Page("index.html", "home.html", {}, "Home", later=partial(_home_context, cat))]
+    shared = {"cat": cat, "base_url": base_url, "repo_url": repo_url.rstrip("/")}  # in every page's context
+    head: list[Page] = [Page("index.html", "home.html", {}, "Home", later=partial(_home_context, cat))]
     for tree in TREES:
-        pages.append(Page(f"{tree}/index.html", "tree_index.html", {"tree": tree}, TREE_LABELS[tree],
-                          later=partial(_tree_index_context, cat, tree)))
+        head.append(Page(f"{tree}/index.html", "tree_index.html", {"tree": tree}, TREE_LABELS[tree],
+                         later=partial(_tree_index_context, cat, tree)))
         for node_id, node in cat.nodes[tree].items():
-            pages.append(Page(f"{tree}/{node_id}/index.html", "node.html", {},
-                              node.name, later=partial(_node_context, cat, tree, node_id)))
+            head.append(Page(f"{tree}/{node_id}/index.html", "node.html", {},
+                             node.name, later=partial(_node_context, cat, tree, node_id)))
             if tree == "tasks":
-                pages.append(Page(f"tasks/{node_id}/{node_id}.bib", content=partial(_node_bib, cat, node_id)))
+                head.append(Page(f"tasks/{node_id}/{node_id}.bib", content=partial(_node_bib, cat, node_id)))
     for kind, label in KIND_LABELS.items():
-        pages.append(Page(f"{kind}/index.html", f"{kind}_index.html", {"kind": kind}, label,
-                          later=partial(_index_context, cat, kind)))
+        head.append(Page(f"{kind}/index.html", f"{kind}_index.html", {"kind": kind}, label,
+                         later=partial(_index_context, cat, kind)))
+    records: dict[int, list[Page]] = {1: [], 2: []}  # record pages by cost class (never heavy)
     for kind, template in (("papers", "paper.html"), ("datasets", "dataset.html"),
                            ("benchmarks", "benchmark.html"), ("metrics", "metric.html")):
+        made, later = records[_cost_class(Page("", template))], LATER[kind]
         for rid in sorted(cat.records[kind]):
-            pages.append(Page(f"{kind}/{rid}/index.html", template, {"id": rid},
-                              partial(_record_title, cat, kind, rid), later=partial(LATER[kind], cat, rid)))
-    pages.append(Page("search/index.html", "search.html", {}, "Search"))
-    pages.append(Page("404.html", "404.html", {"absolute_links": True}, "Not found"))
-    pages += _data_files(cat, base_url)
-    # heavy pages first, the costliest first; then record pages with tables; then the rest (see _render_next)
-    pages.sort(key=lambda page: (_cost_class(page), _heavy_rank(page)))
-    seen: set[str] = set()
-    for page in pages:
-        if page.path in seen:
-            raise BuildError(f"two outputs would be written to {page.path}")
-        seen.add(page.path)
-    for page in pages:
-        page.context.update(cat=cat, base_url=base_url, repo_url=repo_url.rstrip("/"))
+            made.append(Page(f"{kind}/{rid}/index.html", template, {"id": rid, **shared},
+                             partial(_record_title, cat, kind, rid), later=partial(later, cat, rid)))
+    tail = [Page("search/index.html", "search.html", {}, "Search"),
+            Page("404.html", "404.html", {"absolute_links": True}, "Not found"), *_data_files(cat, base_url)]
+    for page in head + tail:
+        page.context.update(shared)
+    # heavy pages first, the costliest first; then record pages with tables; then the rest (see _render_next),
+    # each class in the order made (as a stable sort of them all by class and rank would put them)
+    pages = sorted(_of_class(head, 0) + _of_class(tail, 0), key=_heavy_rank)
+    for level in (1, 2):
+        pages += _of_class(head, level) + records[level] + _of_class(tail, level)
+    paths = [page.path for page in pages]
+    if len(set(paths)) != len(paths):
+        twice = next(path for path, n in Counter(paths).items() if n > 1)
+        raise BuildError(f"two outputs would be written to {twice}")
     return pages
+
+
+def _of_class(pages: list[Page], level: int) -> list[Page]:
+    return [page for page in pages if _cost_class(page) == level]
 
 
 def _record_title(cat: Catalog, kind: str, rid: str) -> str:
