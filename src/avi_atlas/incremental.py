@@ -23,6 +23,7 @@ forward, the new one (render.commit, render.recover).
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import hashlib
 import os
 import re
@@ -37,7 +38,7 @@ from typing import Any
 from .cache import cache_dir, read_journaled, read_plain, signature, write_journaled, write_plain
 from .models import KINDS as MODELS
 
-FORMAT = 8
+FORMAT = 9
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
@@ -290,7 +291,7 @@ def _fields(kind: str) -> tuple[str, ...]:
 
 
 def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tuple[tuple, bytes, Any]]:
-    """Signature, fingerprint and `added` date of every record; a record whose file kept its
+    """Signature, fingerprint and `added` date (its day number) of every record; a record whose file kept its
     signature keeps them from ``previous`` (its file, so its fields, did not change), so an update
     builds the models of the changed records only. Also tells the catalog its newest `added` date
     (derive.as_of), which would otherwise read every record."""
@@ -309,8 +310,9 @@ def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tupl
                 out[kind, rid] = known
             else:
                 model = rec.model
-                out[kind, rid] = (sig, fingerprint(model), model.added)
-    catalog.memo("as_of")["newest"] = max((entry[2] for entry in out.values() if entry[2]), default=None)
+                out[kind, rid] = (sig, fingerprint(model), model.added.toordinal() if model.added else 0)
+    newest = max(map(itemgetter(2), out.values()), default=0)  # as day numbers: stored as plain ints
+    catalog.memo("as_of")["newest"] = dt.date.fromordinal(newest) if newest else None
     return out
 
 
@@ -318,7 +320,9 @@ def changes(old: dict, new: dict) -> set[tuple]:
     """The deps that changed between two snapshots: each changed field, and for a record that came
     or went every field, the list of ids of its kind, and its existence."""
     changed: set[tuple] = set()
-    for key in old.keys() | new.keys():
+    # an unchanged record's entry is the very one of the last snapshot (see snapshot)
+    moved = [key for key, after in new.items() if old.get(key) is not after]
+    for key in (*moved, *(old.keys() - new.keys())):
         kind, rid = key
         before, after = old.get(key), new.get(key)
         if before is None or after is None:
