@@ -138,9 +138,10 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
     Never in the cache folder (cache.cache_dir), which holds plain data only: whoever can write
     this folder can change the program itself, which a cache folder restored on a CI runner does
-    not prove. A file is used only for the same template source (its digest), the same Jinja and
-    Python, and the same settings of the environment (its name); one that cannot be read is
-    compiled again, and one that cannot be written (a read-only install, ``python -B``) is not."""
+    not prove. A file is used only for the same template source (its digest, inside the file),
+    and the same program, Jinja, Python and settings of the environment (the file's name); one that
+    cannot be read is compiled again, and one that cannot be written (a read-only install,
+    ``python -B``) is not."""
 
     def __init__(self, directory: Path, settings: str, write: bool):
         super().__init__(str(directory))
@@ -189,10 +190,11 @@ def environment(folder: str) -> jinja2.Environment:
     env.filters["evidence"] = evidence_parts
     if Path(folder).resolve() == templates_dir().resolve():
         # the program too: Jinja's optimizer may run a filter on a constant while compiling
-        settings = repr((freshness.code_digest(), jinja2.__version__, sys.version, env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline,
-                         env.newline_sequence, env.autoescape, env.optimized, env.undefined.__name__,
-                         sorted(env.extensions), env.block_start_string, env.variable_start_string,
-                         env.comment_start_string, env.line_statement_prefix, env.line_comment_prefix))
+        settings = repr((freshness.code_digest(), jinja2.__version__, sys.version, env.trim_blocks,
+                         env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence, env.autoescape,
+                         env.optimized, env.undefined.__name__, sorted(env.extensions), env.block_start_string,
+                         env.variable_start_string, env.comment_start_string, env.line_statement_prefix,
+                         env.line_comment_prefix))
         env.bytecode_cache = _CompiledTemplates(compiled_templates_dir(), settings, write=not sys.dont_write_bytecode)
     return env
 
