@@ -167,7 +167,6 @@ def test_only_the_command_line_leaves_what_a_run_made_unfreed_until_it_exits(cat
     assert objects_frozen > 1000
 
 
-
 def test_the_command_imports_the_program_without_collections(tmp_path: Path):
     """The `avi-atlas` entry point (pyproject) imports the command line with the cyclic collector
     paused and freezes what the import made: a run collects far less often than one that imports

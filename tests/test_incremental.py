@@ -261,7 +261,6 @@ def test_stale_pages_by_their_deps_bytes_and_not_by_a_match_across_two_deps():
     assert incremental.stale(state, paths, incremental.expand(state, set())) == {"new-page"}
 
 
-
 def test_an_index_hit_in_one_table_hits_only_the_entries_of_that_table():
     from array import array
 
@@ -280,6 +279,7 @@ def test_an_index_hit_in_one_table_hits_only_the_entries_of_that_table():
     assert incremental.stale(state, paths, hit) == {"small-1"}
     state.pages["small-1"] = (1, ids(0))  # a page that moved to another table is looked for there only
     assert incremental.stale(state, paths, incremental.expand(state, {("f", "papers", "x1", "title")})) == {"big-1"}
+
 
 ODD_DEPS = [
     ("f", "papers", None, "title"),  # a wildcard's None

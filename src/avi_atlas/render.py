@@ -139,16 +139,16 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     Never in the cache folder (cache.cache_dir), which holds plain data only: whoever can write
     this folder can change the program itself, which a cache folder restored on a CI runner does
     not prove. A file is used only for the same template source (its digest, inside the file),
-    and the same program, Jinja, Python and settings of the environment (the file's name); one that
+    and the same program (which sets the environment), Jinja and Python (the file's name); one that
     cannot be read is compiled again, and one that cannot be written (a read-only install,
     ``python -B``) is not."""
 
-    def __init__(self, directory: Path, settings: str, write: bool):
+    def __init__(self, directory: Path, program: str, write: bool):
         super().__init__(str(directory))
-        self.settings, self.write = settings, write
+        self.program, self.write = program, write
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return hashlib.sha256(f"{self.settings}\0{name}\0{filename}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.program}\0{name}\0{filename}".encode()).hexdigest()
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
@@ -189,13 +189,9 @@ def environment(folder: str) -> jinja2.Environment:
     env.filters["short"] = derive.short_name
     env.filters["evidence"] = evidence_parts
     if Path(folder).resolve() == templates_dir().resolve():
-        # the program too: Jinja's optimizer may run a filter on a constant while compiling
-        settings = repr((freshness.code_digest(), jinja2.__version__, sys.version, env.trim_blocks,
-                         env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence, env.autoescape,
-                         env.optimized, env.undefined.__name__, sorted(env.extensions), env.block_start_string,
-                         env.variable_start_string, env.comment_start_string, env.line_statement_prefix,
-                         env.line_comment_prefix))
-        env.bytecode_cache = _CompiledTemplates(compiled_templates_dir(), settings, write=not sys.dont_write_bytecode)
+        # the program sets the environment above, and Jinja's optimizer may run its filters on a constant
+        program = f"{freshness.code_digest()} {jinja2.__version__} {sys.version}"
+        env.bytecode_cache = _CompiledTemplates(compiled_templates_dir(), program, write=not sys.dont_write_bytecode)
     return env
 
 
