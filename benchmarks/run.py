@@ -9,8 +9,9 @@ Then build a Hugo site (Debian package `hugo`) with as many pages as avi-atlas w
 average page size, and report avi-atlas / Hugo.
 
 Each figure is the median of ``--repeat`` runs (3 by default): on a shared machine one run can be
-a third slower than the next. The full build and Hugo's build alternate, so that both meet the
-same machine; each one-change rebuild follows its own one-record edit.
+a third slower than the next. The full build, Hugo's build and a one-change update of that full
+build run in turn, so that the three meet the same machine, and each ratio of the targets is the
+median of the ratios within a turn.
 """
 
 from __future__ import annotations
@@ -23,32 +24,37 @@ import random
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
-MEASURE = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+# a small Python process runs the command, so that its peak memory is the command's (and its workers')
+# alone; the clock is read in there, around the command only, not around that process's own start
+MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+           "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); t = time.perf_counter() - t; "
+           "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of ``cmd`` run in a fresh process."""
-    start = time.perf_counter()
     run = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    rss_kb, code = run.stdout.split()
+    wall, rss_kb, code = run.stdout.split()
     if code != "0":
         raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{run.stderr[-2000:]}")
-    return wall, int(rss_kb) / 1024
+    return float(wall), int(rss_kb) / 1024
 
 
 def median_of(runs: list[tuple[float, float]]) -> tuple[float, float]:
     """The median wall time of several runs, and the highest peak memory among them."""
     walls = sorted(w for w, _ in runs)
     return walls[len(walls) // 2], max(m for _, m in runs)
+
+
+def paired(ratios: list[float]) -> float:
+    """The median of ratios, each between two runs made one after the other."""
+    return sorted(ratios)[len(ratios) // 2]
 
 
 def repeated(cmd: list[str], times: int, before=None, cwd: Path | None = None) -> tuple[float, float]:
@@ -123,7 +129,7 @@ def measure(n: int, work: Path, hugo: bool, times: int = 3) -> dict:
                                      "--no-cache"], times, before=lambda: shutil.rmtree(cold_site, ignore_errors=True))
     result["validate"] = timed(validate)  # fills the record cache
     result["validate_warm"] = repeated(validate, times)  # every record from the cache
-    builds, hugos = [], []
+    builds, hugos, ones = [], [], []
     hsite = None
     if hugo and shutil.which("hugo"):  # as many pages as avi-atlas writes, of the same average size
         shutil.rmtree(site, ignore_errors=True)
@@ -131,15 +137,18 @@ def measure(n: int, work: Path, hugo: bool, times: int = 3) -> dict:
         pages, size = site_shape(site)
         hsite = hugo_site(base / "hugo", pages, size // pages)
     public = base / "hugo-public"
-    for _ in range(times):  # a full build into an empty folder (record cache warm), then Hugo's, in turn
+    for _ in range(times):  # in turn: a full build, Hugo's, and an update of that build after one record changed
         shutil.rmtree(site, ignore_errors=True)
-        builds.append(timed(build))
+        builds.append(timed(build))  # into an empty folder, the record cache warm
         if hsite is not None:
             shutil.rmtree(public, ignore_errors=True)
             hugos.append(timed(["hugo", "--quiet", "--destination", str(public)], cwd=hsite))
-    result["build"] = median_of(builds)
+        touch_summary(catalog / "papers" / "paper-0.yaml")
+        ones.append(timed(build))
+    result["build"], result["rebuild_one_change"] = median_of(builds), median_of(ones)
+    result["turns"] = [{"build": b[0], "hugo": h[0] if h else None, "one_change": o[0]}
+                       for b, h, o in zip(builds, hugos or [None] * times, ones)]
     result["rebuild_no_change"] = repeated(build, times)
-    result["rebuild_one_change"] = repeated(build, times, before=lambda: touch_summary(catalog / "papers" / "paper-0.yaml"))
     result["validate_one_change"] = repeated(validate, times,
                                              before=lambda: touch_summary(catalog / "papers" / "paper-1.yaml"))
     pages, size = site_shape(site)
@@ -148,10 +157,12 @@ def measure(n: int, work: Path, hugo: bool, times: int = 3) -> dict:
         result["hugo"] = median_of(hugos)
         hp, hs = site_shape(public)
         result["hugo_pages"], result["hugo_avg_page_kb"] = hp, round(hs / max(hp, 1) / 1024, 1)
-        result["build_over_hugo"] = round(result["build"][0] / result["hugo"][0], 2)
+        # the ratios of the targets are taken between runs made in the same minute (a full build and the
+        # Hugo build, or the update, that followed it), and their median reported: the machine's speed drifts
+        result["build_over_hugo"] = round(paired([b[0] / h[0] for b, h in zip(builds, hugos)]), 2)
         result["build_cold_over_hugo"] = round(result["build_cold"][0] / result["hugo"][0], 2)
         result["no_change_over_hugo"] = round(result["rebuild_no_change"][0] / result["hugo"][0], 2)
-    result["one_change_over_full"] = round(result["rebuild_one_change"][0] / result["build"][0], 3)
+    result["one_change_over_full"] = round(paired([o[0] / b[0] for o, b in zip(ones, builds)]), 3)
     return result
 
 
@@ -166,7 +177,7 @@ def main() -> None:
     runs = []
     print(f"{platform.node()} · {platform.python_version()} · {platform.machine()}")
     header = (f"{'papers':>7} {'pages':>6} {'KB/pg':>6} {'val cold':>9} {'val 1chg':>9} {'val warm':>9} "
-              f"{'build cold':>10} {'build':>8} {'no-chg':>7} {'1-chg':>7} {'hugo':>7} {'b/h':>5} {'peak MB':>8}")
+              f"{'build cold':>10} {'build':>8} {'no-chg':>7} {'1-chg':>7} {'hugo':>7} {'b/h':>5} {'1chg/b':>7} {'peak MB':>8}")
     print(header)
     for n in args.sizes:
         r = measure(n, args.work, not args.no_hugo, args.repeat)
@@ -177,7 +188,7 @@ def main() -> None:
         print(f"{n:>7} {r['pages']:>6} {r['avg_page_kb']:>6} {r['validate_cold'][0]:9.2f} "
               f"{r['validate_one_change'][0]:9.2f} {r['validate_warm'][0]:9.2f} {r['build_cold'][0]:10.2f} "
               f"{r['build'][0]:8.2f} {r['rebuild_no_change'][0]:7.2f} {r['rebuild_one_change'][0]:7.2f} "
-              f"{hugo_t} {ratio} {peak:8.0f}", flush=True)
+              f"{hugo_t} {ratio} {r['one_change_over_full']:7.1%} {peak:8.0f}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1) + "\n")
 

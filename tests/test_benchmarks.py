@@ -28,6 +28,14 @@ def test_median_of_runs():
     assert run.median_of([(3.0, 10), (1.0, 30), (2.0, 20)]) == (2.0, 30)
 
 
+def test_a_ratio_is_the_median_of_the_ratios_within_turns():
+    # a slow minute stretches both runs of its turn: 20/2 and 10/1 are the same ratio, but the
+    # medians of each side (10 and 1.5) would make it 15%
+    builds, updates = [10.0, 20.0, 8.0], [1.0, 2.0, 1.5]
+    assert run.paired([u / b for u, b in zip(updates, builds)]) == 0.1
+    assert run.paired([3.0, 1.0, 2.0, 5.0]) == 3.0  # of an even number, the upper middle one
+
+
 @pytest.mark.skipif(shutil.which("avi-atlas") is None, reason="needs the installed avi-atlas command")
 def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "unused"))  # measure() sets its own
@@ -37,4 +45,6 @@ def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
         wall, peak = result[key]
         assert wall > 0 and peak > 0, key
     assert result["pages"] > 40 and result["avg_page_kb"] > 0
-    assert result["one_change_over_full"] == round(result["rebuild_one_change"][0] / result["build"][0], 3)
+    (turn,) = result["turns"]  # one full build and its update (and no Hugo build: hugo=False)
+    assert turn == {"build": result["build"][0], "hugo": None, "one_change": result["rebuild_one_change"][0]}
+    assert result["one_change_over_full"] == round(turn["one_change"] / turn["build"], 3)
