@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from avi_atlas import pipeline
+from avi_atlas import incremental, pipeline
 from avi_atlas.cache import RecordCache, dump, rebuild
 from avi_atlas.models import Benchmark
 
@@ -35,6 +35,21 @@ def test_models_round_trip_through_plain_data(catalog: Path):
             assert again == model and again.model_fields_set == model.model_fields_set
     bench = next(iter(cat.benchmarks.values()))
     assert isinstance(rebuild(Benchmark, dump(bench)).results[0].source, type(bench.results[0].source))
+
+
+def test_fingerprints_come_from_the_cache_and_equal_those_worked_out(catalog: Path, cache_dir: Path, monkeypatch):
+    before = incremental.snapshot(pipeline.validate(catalog, use_cache=True)[0], None)  # stores every record
+    _edit(catalog / "papers/seg-net.yaml", 'title: "SegNet-AV', 'title: "SegNet-AV 2')  # checked and stored again
+    cold = incremental.snapshot(pipeline.validate(catalog)[0], None)  # no cache: each worked out from its model
+    warm_catalog = pipeline.validate(catalog, use_cache=True)[0]
+    worked_out = []
+    real = incremental.fingerprint
+    monkeypatch.setattr(incremental, "fingerprint", lambda model: worked_out.append(model) or real(model))
+    warm = incremental.snapshot(warm_catalog, None)
+    assert worked_out == [], "every fingerprint was stored when its record was checked"
+    assert warm == cold and len(warm) >= 5
+    assert warm["papers", "seg-net"][1] != before["papers", "seg-net"][1], "the edited record's is its new one"
+    assert warm["papers", "sound-maker"][1] == before["papers", "sound-maker"][1]
 
 
 def test_warm_run_reports_exactly_what_a_cold_run_reports(catalog: Path, cache_dir: Path, monkeypatch):

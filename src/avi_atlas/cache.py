@@ -30,8 +30,9 @@ from pydantic import BaseModel, __version__ as pydantic_version
 
 from . import freshness
 
-FORMAT = 4
+FORMAT = 5
 Signature = tuple[int, int, int]
+DIGEST = 8  # bytes of a field's hash in a fingerprint
 
 
 def signature(stat: os.stat_result) -> Signature:
@@ -207,6 +208,15 @@ def rebuild(cls: type[BaseModel], data: tuple) -> BaseModel:
     return model
 
 
+def fingerprint(model: BaseModel) -> bytes:
+    """Each field of a model, hashed (8 bytes of BLAKE2b of its repr: a missed change would need a
+    collision in 2**64), in the model's field order, as one string of bytes (quick to store). An
+    update compares the fingerprints of a record's two versions to tell which fields changed
+    (incremental.changes); the cache stores each record's with its fields."""
+    return b"".join(hashlib.blake2b(repr(getattr(model, name)).encode(), digest_size=DIGEST).digest()
+                    for name in type(model).model_fields)
+
+
 # ---- the cache file -------------------------------------------------------------------------------
 
 INDEX_MAPS = ("index", "verdicts")  # the index's maps of entries, journaled entry by entry
@@ -272,15 +282,27 @@ class RecordCache:
         self.current[file] = sig
         return self.index.get(file) == (sig, kind)
 
-    def fields(self, file: str) -> tuple | None:
-        """The stored fields of ``file``, or None if its shard does not hold them as indexed."""
+    def _entry(self, file: str) -> tuple | None:
+        """(signature, fields, fingerprint) of ``file``, or None if its shard does not hold it as indexed."""
         entry = self._entries(_shard(file)).get(file)
         indexed = self.index.get(file)
-        return entry[1] if entry is not None and indexed is not None and entry[0] == indexed[0] else None
+        return entry if entry is not None and indexed is not None and entry[0] == indexed[0] else None
+
+    def fields(self, file: str) -> tuple | None:
+        """The stored fields of ``file`` (see dump), or None."""
+        entry = self._entry(file)
+        return entry[1] if entry is not None else None
+
+    def fingerprint(self, file: str) -> bytes | None:
+        """The fingerprint of ``file``'s record, stored with its fields, or None. A full build
+        fingerprints every record (incremental.snapshot): taken from here, not worked out again
+        (0.5 s at 10,000 papers)."""
+        entry = self._entry(file)
+        return entry[2] if entry is not None else None
 
     def put(self, file: str, sig: Signature, kind: str, model: BaseModel) -> None:
         n = _shard(file)
-        self._entries(n)[file] = (sig, dump(model))
+        self._entries(n)[file] = (sig, dump(model), fingerprint(model))
         self.index[file] = (sig, kind)
         self._dirty.add(n)
         self.changed = True

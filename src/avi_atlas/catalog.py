@@ -25,15 +25,16 @@ KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
 class Record:
     """A checked record: its kind (folder), id (file name), model and source document.
 
-    A record from the record cache is made on first read (``make``): ``validate`` reads few models,
-    ``build`` all of them."""
+    A record from the record cache (``cache``) is made on first read (``make``): ``validate`` reads
+    few models, ``build`` all of them."""
 
-    __slots__ = ("kind", "id", "file", "doc", "sig", "_model", "_make", "_traced")
+    __slots__ = ("kind", "id", "file", "doc", "sig", "cache", "_model", "_make", "_traced")
 
     def __init__(self, kind: str, id: str, file: str, model: Any, doc: Document,
-                 make: Callable[[], Any] | None = None, sig: tuple | None = None):
+                 make: Callable[[], Any] | None = None, sig: tuple | None = None, cache: Any = None):
         self.kind, self.id, self.file, self.doc = kind, id, file, doc
         self.sig = sig  # the file's signature when it was read (cache.signature), if known
+        self.cache = cache  # the record cache (cache.RecordCache) it was taken from, if it was
         self._model, self._make, self._traced = model, make, None
 
     def _built(self) -> Any:

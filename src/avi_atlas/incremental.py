@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, read_journaled, read_plain, signature, write_journaled, write_plain
+from .cache import DIGEST, cache_dir, fingerprint, read_journaled, read_plain, signature, write_journaled, write_plain
 from .models import KINDS as MODELS
 
 FORMAT = 9
@@ -276,16 +276,6 @@ def save(out: Path, state: State) -> None:
         pass  # no cache: the next build is a full one
 
 
-DIGEST = 8  # bytes of a field's hash
-
-
-def fingerprint(model: Any) -> bytes:
-    """Each field of a model, hashed (8 bytes of BLAKE2b of its repr: a missed change would need a
-    collision in 2**64), in the model's field order, as one string of bytes (quick to store)."""
-    return b"".join(hashlib.blake2b(repr(getattr(model, name)).encode(), digest_size=DIGEST).digest()
-                    for name in type(model).model_fields)
-
-
 def _fields(kind: str) -> tuple[str, ...]:
     return tuple(MODELS[kind].model_fields)
 
@@ -310,7 +300,8 @@ def snapshot(catalog: Any, previous: State | None) -> dict[tuple[str, str], tupl
                 out[kind, rid] = known
             else:
                 model = rec.model
-                out[kind, rid] = (sig, fingerprint(model), model.added.toordinal() if model.added else 0)
+                stored = rec.cache.fingerprint(rec.file) if rec.cache is not None else None  # made when checked
+                out[kind, rid] = (sig, stored or fingerprint(model), model.added.toordinal() if model.added else 0)
     newest = max(map(itemgetter(2), out.values()), default=0)  # as day numbers: stored as plain ints
     catalog.memo("as_of")["newest"] = dt.date.fromordinal(newest) if newest else None
     return out

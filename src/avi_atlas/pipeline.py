@@ -158,7 +158,8 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
         rid = doc.file.rpartition("/")[2][:-5]  # the file name without .yaml (shown paths use /)
         if item.cached and cache is not None:  # it checked clean when stored: made when first read
             if kind in KINDS:
-                catalog.add(Record(kind, rid, doc.file, None, doc, make=partial(_from_cache, cache, doc, kind), sig=item.sig))
+                catalog.add(Record(kind, rid, doc.file, None, doc, make=partial(_from_cache, cache, doc, kind), sig=item.sig,
+                                   cache=cache))
                 continue
             model = _from_cache(cache, doc, kind)
         else:
@@ -185,8 +186,8 @@ def check_all(loaded: list[Loaded], report: Report, cache: RecordCache | None = 
         elif kind == "corrections":
             if model is not None:
                 catalog.corrections, catalog.corrections_doc = model.corrections, doc  # type: ignore[attr-defined]
-        elif model is not None:
-            catalog.add(Record(kind, rid, doc.file, model, doc, sig=item.sig))
+        elif model is not None:  # (if it checked clean, the cache holds its fingerprint now)
+            catalog.add(Record(kind, rid, doc.file, model, doc, sig=item.sig, cache=cache))
         else:
             catalog.broken[kind].add(rid)
     return catalog
