@@ -8,10 +8,11 @@ nothing changed, and a rebuild after one paper changed; peak memory is the proce
 Then build a Hugo site (Debian package `hugo`) with as many pages as avi-atlas wrote and the same
 average page size, and report avi-atlas / Hugo.
 
-Each figure is the median of ``--repeat`` runs (3 by default): on a shared machine one run can be
+Each figure is the median of ``--repeat`` runs (5 by default): on a shared machine one run can be
 a third slower than the next. The full build, Hugo's build and a one-change update of that full
 build run in turn, so that the three meet the same machine, and each ratio of the targets is the
-median of the ratios within a turn.
+median of the ratios within a turn. Each timed run starts once the disk has written out what the
+runs before it left (``os.sync``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of ``cmd`` run in a fresh process."""
+    """(wall seconds, peak RSS in MB) of ``cmd`` run in a fresh process, once the disk has written
+    out what earlier runs left to it (their pages, the deletion of an earlier site): each run pays
+    for its own writes only, not for those of the run before it (Hugo's, say)."""
+    os.sync()
     run = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, capture_output=True, text=True)
     wall, rss_kb, code = run.stdout.split()
     if code != "0":
@@ -172,7 +176,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/avi-bench"))
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is reported)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is reported)")
     args = ap.parse_args()
     runs = []
     print(f"{platform.node()} · {platform.python_version()} · {platform.machine()}")
