@@ -1,4 +1,4 @@
-"""benchmarks/run.py: the harness runs end to end on a small catalog, and its figures add up."""
+"""benchmarks/run.py and where.py: the harness runs end to end on a small catalog, and its figures add up."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from .conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import run  # noqa: E402
+import where  # noqa: E402
+from generate import generate  # noqa: E402
+
+from avi_atlas import pipeline, render  # noqa: E402
 
 
 def test_one_edit_and_the_next_undo_each_other(tmp_path: Path):
@@ -48,3 +52,43 @@ def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
     (turn,) = result["turns"]  # one full build and its update (and no Hugo build: hugo=False)
     assert turn == {"build": result["build"][0], "hugo": None, "one_change": result["rebuild_one_change"][0]}
     assert result["one_change_over_full"] == round(turn["one_change"] / turn["build"], 3)
+
+
+def test_where_times_every_page_by_kind(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    counts = generate(30, tmp_path / "catalog")
+    kinds = where.pages_by_kind(tmp_path / "catalog", tmp_path / "out")
+    by_kind = {kind: (n, seconds) for kind, n, seconds in kinds}
+    assert by_kind["paper.html"][0] == counts["papers"] and by_kind["dataset.html"][0] == counts["datasets"]
+    assert "data file .json" in by_kind and "data file .bib" in by_kind
+    planned = render.plan(pipeline.validate(tmp_path / "catalog")[0])
+    assert sum(n for n, _ in by_kind.values()) == len(planned)  # every page, each once
+    assert all(seconds > 0 for _, seconds in by_kind.values())
+    assert [s for _, _, s in kinds] == sorted((s for _, _, s in kinds), reverse=True)
+    assert (tmp_path / "out" / "papers" / "paper-0" / "index.html").is_file()
+
+
+def test_where_times_the_steps_of_an_update(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    generate(30, tmp_path / "catalog")
+    paper = tmp_path / "catalog" / "papers" / "paper-0.yaml"
+    before = paper.read_text()
+    update = where.update_steps(tmp_path / "catalog", tmp_path / "site")
+    assert update["rendered"] == 5  # its page, the three data files of every paper, and the feed (which shows it)
+    assert paper.read_text() == before  # the edit is undone
+    assert update["imports"] > 0
+    for step in ("pipeline.validate", "pipeline.load", "incremental.load", "render.update", "incremental.save"):
+        assert 0 < update["steps"][step] <= update["seconds"], step
+    assert update["steps"]["render.render_into"] <= update["steps"]["render.update"]  # nested in it
+
+
+def test_timing_adds_up_calls_and_puts_the_functions_back():
+    import types
+
+    module = types.ModuleType("pkg.mod")
+    module.work = lambda n: sum(range(n))
+    original = module.work
+    with where.timing({module: ("work",)}) as spent:
+        assert module.work(10) == 45 and module.work(3) == 3
+        assert module.work is not original
+    assert module.work is original and spent["mod.work"] > 0 and list(spent) == ["mod.work"]
