@@ -35,8 +35,13 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 from run import touch_summary  # noqa: E402
 
-from avi_atlas import freshness, incremental, pipeline, render, rules  # noqa: E402
+import gc  # noqa: E402
 
+gc.disable()  # the program imported as the command imports it (avi_atlas/__main__.py), typer included
+from avi_atlas import cli, freshness, incremental, pipeline, render, rules  # noqa: E402, F401
+
+gc.freeze()
+gc.enable()
 IMPORTED = time.perf_counter()
 
 #: the steps of an update that are timed, by module (each is called through its module, so
