@@ -375,6 +375,15 @@ class Noted:
         self.entries: dict[int, list[tuple[Any, bytes]]] = {}
         for key, (table, raw) in noted.items():
             self.entries.setdefault(table, []).append((key, raw))
+        self._joined: dict[int, tuple[bytes, list[int]]] = {}  # per table: its entries' bytes, and where each ends
+
+    def _blob(self, table: int) -> tuple[bytes, list[int]]:
+        """A table's entries' bytes joined, and where each ends: made once (``expand`` searches again
+        in each round)."""
+        if table not in self._joined:
+            raws = list(map(itemgetter(1), self.entries[table]))
+            self._joined[table] = b"".join(raws), list(accumulate(map(len, raws)))
+        return self._joined[table]
 
     def holding(self, hit_ids: list[set[int]]) -> set:
         """The keys whose deps hold one of the indices ``hit_ids`` (per table)."""
@@ -386,8 +395,7 @@ class Noted:
             if len(ids) > self.MANY:
                 found.update(key for key, raw in entries if not ids.isdisjoint(array("I", raw)))
                 continue
-            raws = list(map(itemgetter(1), entries))
-            blob, ends = b"".join(raws), list(accumulate(map(len, raws)))
+            blob, ends = self._blob(table)
             for needle in (array("I", [i]).tobytes() for i in ids):
                 at = blob.find(needle)
                 while at >= 0:
