@@ -72,7 +72,7 @@ def test_pull_requests_are_validated_with_annotations_tested_and_built():
     assert "avi-atlas validate --format github" in runs
     assert any(r.startswith("avi-atlas build") for r in runs)
     readme = (REPO / "README.md").read_text()
-    test_command = "bash tests/install-tools.sh && python -m pip install -e '.[test]' && python -m pytest"
+    test_command = "bash tests/install-tools.sh && python -m pip install '.[test]' && python -m pytest"
     assert test_command in runs and test_command in readme
 
 

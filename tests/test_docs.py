@@ -35,6 +35,6 @@ def test_every_command_and_option_is_documented():
 
 def test_quick_start_commands_are_in_ci():
     ci = (REPO / ".ci/run").read_text(encoding="utf-8")
-    command = "bash tests/install-tools.sh && python -m pip install -e '.[test]' && python -m pytest"
+    command = "bash tests/install-tools.sh && python -m pip install '.[test]' && python -m pytest"
     assert command in README
     assert command in ci
