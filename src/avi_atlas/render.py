@@ -26,9 +26,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
-from . import charts, derive, export, freshness, related, tables, tracking
+from . import charts, derive, escaping, export, freshness, related, tables, tracking
 from .catalog import TREES, Catalog
 from .links import Links, comparison_row
 from .models.base import is_url
@@ -131,6 +132,26 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
+class _Template(jinja2.Template):
+    """A template whose ``{{ … }}`` escape through escaping.markup: the same output as
+    markupsafe.escape, which Jinja's compiled code calls for each of them, at a third of its cost
+    (a tenth of a paper page's time was spent making the ``Markup`` objects it returns).
+
+    The compiled code imports ``escape`` into the namespace it runs in; ``from_code`` (Jinja's
+    constructor from compiled code, which its loaders, bytecode cache and ``from_string`` all use)
+    points that name at ours. The template's functions, its blocks' and macros' too, read it from
+    that namespace."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: types.CodeType, globals: Any,
+                  uptodate: Any = None) -> "jinja2.Template":
+        template = super().from_code(environment, code, globals, uptodate)
+        namespace = template.root_render_func.__globals__
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = escaping.markup
+        return template
+
+
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """The program's templates as compiled code, kept beside the program's own compiled modules
     (``avi_atlas/__pycache__/templates``), as Python keeps those: a template is compiled once, not
@@ -184,6 +205,7 @@ def environment(folder: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.context_class = _Context
+    env.template_class = _Template
     env.filters["md"] = markdown
     env.filters["num"] = derive.fmt_number
     env.filters["short"] = derive.short_name
