@@ -95,8 +95,8 @@ def test_a_back_link_notes_one_wildcard_for_a_field_it_read_of_several_records()
         cat.cached("property", "wide", uses, wide=True)
         cat.cached("property", "precise", uses)
     wild = {("f", "metrics", None, "paper"), ("ids", "metrics"), ("f", "papers", "only-one", "title")}
-    assert cat._cached_property["wide"][1] == wild  # one record's field stays precise
-    assert cat._cached_property["precise"][1] == field_deps("metrics", "paper", 3) | wild - {("f", "metrics", None, "paper")}
+    assert cat._values["property"]["wide"][1] == wild  # one record's field stays precise
+    assert cat._values["property"]["precise"][1] == field_deps("metrics", "paper", 3) | wild - {("f", "metrics", None, "paper")}
     assert page == field_deps("metrics", "paper", 3) | wild
     assert not page.isdisjoint(tracking.matches({("f", "metrics", "metrics-9", "paper")}))  # a new metric's paper too
 

@@ -125,6 +125,8 @@ class Catalog:
     reuse: dict[str, tuple] = field(default_factory=dict)
     #: (name, key) → (value, deps) of ``cached`` values the last build worked out that still hold
     kept: dict[tuple[str, Any], tuple] = field(default_factory=dict)
+    #: name → key → (value, deps) of the ``cached`` values worked out (or kept) so far
+    _values: dict[str, dict[Any, tuple]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def memo(self, name: str) -> dict:
         """A plain dict kept with this catalog, for values no page reads (use ``cached`` for those)."""
@@ -139,7 +141,9 @@ class Catalog:
         ``wide``: the value is worked out from every record of a kind (a back-link), so a field it
         reads of more than one record is noted once for all records of the kind: the same change
         invalidates it, with one dep instead of one per record (40 metrics, say)."""
-        store = self.__dict__.setdefault(f"_cached_{name}", {})
+        store = self._values.get(name)  # (a page asks for some twenty values: this path is kept short)
+        if store is None:
+            store = self._values[name] = {}
         entry = store.get(key)
         if entry is None and (name, key) in self.kept:
             entry = store[key] = self.kept[name, key]
@@ -164,7 +168,7 @@ class Catalog:
         process worked out, or a worker since it last sent), (name, key) → (value, deps): what the
         next build may keep. Values kept from the last build are not among them: the state holds
         them already."""
-        return {(name, key): self.__dict__[f"_cached_{name}"][key] for (_, name, key, _), _ in groups if name in KEPT}
+        return {(name, key): self._values[name][key] for (_, name, key, _), _ in groups if name in KEPT}
 
     # ---- records -------------------------------------------------------
     def add(self, record: Record) -> None:
