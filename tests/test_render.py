@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,24 +54,35 @@ def test_template_calls_take_the_short_path_only_where_jinja_would_pass_nothing(
     (tmp_path / "t.html").write_text(
         "{% macro m(x) %}<{{ x }}>{% endmacro %}"
         "{% for i in [1, 2] %}{{ plain(i) }} {{ bound(i) }} {{ ctx() }} {{ env_name() }} {{ m(i) }}"
-        " {{ stop() is undefined }} {{ builtin([i, 3]) }}|{% endfor %}"
+        " {{ stop() is undefined }} {{ builtin([i, 3]) }} {{ marked(i) }} {{ wrapped(i) }} {{ dict_get(i) }}|{% endfor %}"
         "{% block b %}{{ plain('&') }}{{ ctx() }}{% endblock %}")
 
     class Box:
         def twice(self, i):
             return i * 2
 
+        @jinja2.pass_context
+        def marked(self, c, i):  # a method that asks for the context
+            return f"{c['who']}{i}"
+
+    class Marked:  # a callable that is not a function, marked on its class
+        jinja_pass_arg = jinja2.utils._PassArg.context
+
+        def __call__(self, owner, c, i):
+            return f"w{c['who']}{i}"
+
     def stop():
         raise StopIteration
 
     context = dict(plain=lambda x: f"p{x}", bound=Box().twice, ctx=jinja2.pass_context(lambda c: c["who"]),
-                   env_name=jinja2.pass_environment(lambda e: type(e).__name__), stop=stop, builtin=max, who="me")
+                   env_name=jinja2.pass_environment(lambda e: type(e).__name__), stop=stop, builtin=max, who="me",
+                   marked=Box().marked, wrapped=types.MethodType(Marked(), Box()), dict_get={1: "one"}.get)
     ours = render.environment(str(tmp_path))
     assert ours.context_class is render._Context
     plain = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), autoescape=True)
     expected = plain.get_template("t.html").render(**context)
     assert ours.get_template("t.html").render(**context) == expected
-    assert "p1 2 me Environment <1> True 3|p2 4 me Environment <2> True 3|p&amp;me" == expected
+    assert "p1 2 me Environment <1> True 3 me1 wme1 one|p2 4 me Environment <2> True 3 me2 wme2 None|p&amp;me" == expected
 
 
 def test_the_programs_templates_are_compiled_once_and_never_served_stale(tmp_path, monkeypatch):
