@@ -122,7 +122,8 @@ def catalog_stats(catalog: Path) -> dict[str, os.stat_result]:
 def manifest(input_digest: str, build: str, files: dict[str, int]) -> str:
     """The manifest's text: the build's inputs and id, and the size of each file of the site. One
     line, as json's C encoder writes it: with ``indent`` json takes its Python encoder, which took
-    0.03 s for the 11,000 files of a 10k-paper site, in every build and update."""
+    twice as long (0.009 s against 0.005 s for the 11,000 files of a 10k-paper site), in every
+    build and update."""
     return json.dumps({"inputs": input_digest, "build": build, "files": files}, sort_keys=True, separators=(",", ":"))
 
 
