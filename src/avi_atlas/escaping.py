@@ -3,7 +3,7 @@ entities as markupsafe (which Jinja uses), without its Python-level wrapping.
 
 A page escapes about a hundred values (``{{ paper.title }}``, every link a helper builds), and
 ``markupsafe.escape`` spends nine tenths of its 0.55 µs making the ``Markup`` it returns (a
-Python ``__new__`` that asks the text for ``__html__`` again), not escaping. Two faster paths:
+Python ``__new__`` that asks the text for ``__html__`` again), not escaping. Faster paths:
 
 - :func:`text` for a value put into a larger string a helper builds (links.py): the escaped text
   as a plain ``str``, 0.04 µs;
