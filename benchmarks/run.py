@@ -50,15 +50,14 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
     return float(wall), int(rss_kb) / 1024
 
 
+def median(values: list[float]) -> float:
+    """The middle value (of an even number, the upper middle one)."""
+    return sorted(values)[len(values) // 2]
+
+
 def median_of(runs: list[tuple[float, float]]) -> tuple[float, float]:
     """The median wall time of several runs, and the highest peak memory among them."""
-    walls = sorted(w for w, _ in runs)
-    return walls[len(walls) // 2], max(m for _, m in runs)
-
-
-def paired(ratios: list[float]) -> float:
-    """The median of ratios, each between two runs made one after the other."""
-    return sorted(ratios)[len(ratios) // 2]
+    return median([w for w, _ in runs]), max(m for _, m in runs)
 
 
 def repeated(cmd: list[str], times: int, before=None, cwd: Path | None = None) -> tuple[float, float]:
@@ -112,7 +111,7 @@ def touch_summary(paper: Path) -> None:
         paper.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Changed. ", 1))
 
 
-def measure(n: int, work: Path, hugo: bool, times: int = 3) -> dict:
+def measure(n: int, work: Path, hugo: bool, times: int = 5) -> dict:
     base = work / str(n)
     catalog, site = base / "catalog", base / "site"
     counts = generate(n, catalog)
@@ -163,10 +162,10 @@ def measure(n: int, work: Path, hugo: bool, times: int = 3) -> dict:
         result["hugo_pages"], result["hugo_avg_page_kb"] = hp, round(hs / max(hp, 1) / 1024, 1)
         # the ratios of the targets are taken between runs made in the same minute (a full build and the
         # Hugo build, or the update, that followed it), and their median reported: the machine's speed drifts
-        result["build_over_hugo"] = round(paired([b[0] / h[0] for b, h in zip(builds, hugos)]), 2)
+        result["build_over_hugo"] = round(median([b[0] / h[0] for b, h in zip(builds, hugos)]), 2)
         result["build_cold_over_hugo"] = round(result["build_cold"][0] / result["hugo"][0], 2)
         result["no_change_over_hugo"] = round(result["rebuild_no_change"][0] / result["hugo"][0], 2)
-    result["one_change_over_full"] = round(paired([o[0] / b[0] for o, b in zip(ones, builds)]), 3)
+    result["one_change_over_full"] = round(median([o[0] / b[0] for o, b in zip(ones, builds)]), 3)
     return result
 
 

@@ -36,8 +36,8 @@ def test_a_ratio_is_the_median_of_the_ratios_within_turns():
     # a slow minute stretches both runs of its turn: 20/2 and 10/1 are the same ratio, but the
     # medians of each side (10 and 1.5) would make it 15%
     builds, updates = [10.0, 20.0, 8.0], [1.0, 2.0, 1.5]
-    assert run.paired([u / b for u, b in zip(updates, builds)]) == 0.1
-    assert run.paired([3.0, 1.0, 2.0, 5.0]) == 3.0  # of an even number, the upper middle one
+    assert run.median([u / b for u, b in zip(updates, builds)]) == 0.1
+    assert run.median([3.0, 1.0, 2.0, 5.0]) == 3.0  # of an even number, the upper middle one
 
 
 @pytest.mark.skipif(shutil.which("avi-atlas") is None, reason="needs the installed avi-atlas command")
