@@ -166,10 +166,10 @@ if point == "staging":  # pages being rendered into the stage
         park()
     render._Writer.write = write
 elif point == "committing":  # the journal written, pages half moved in
-    original_replace, moved = render.os.replace, [0]
+    original_replace, moved, site = render.os.replace, [0], str(pathlib.Path(out).resolve()) + "/"
     def replace(src, dst):
         original_replace(src, dst)
-        if ".journal-" not in str(dst):
+        if str(dst).startswith(site):  # a page moved into the site (not the caches' or the journal's renames)
             moved[0] += 1
             if moved[0] == 2:
                 park()
@@ -190,6 +190,7 @@ def test_sigkill_mid_update_leaves_the_old_site_or_the_next_build_finishes_the_n
     new = tree(clean)
 
     kill_when_parked(KILLABLE_UPDATE, synthetic, site, point, tmp_path / "parked", cwd=tmp_path)
+    assert bool(list(tmp_path.glob(".site.journal-*"))) == (point == "committing")  # killed where meant
     if survivor == "old":
         assert tree(site) == old
     assert pipeline.build(synthetic, site, use_cache=True).ok
