@@ -29,14 +29,11 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, __version__ as pydantic_version
 
 from . import freshness
+from .freshness import signature  # noqa: F401  (size, modification time, inode)
 
 FORMAT = 5
 Signature = tuple[int, int, int]
 DIGEST = 8  # bytes of a field's hash in a fingerprint
-
-
-def signature(stat: os.stat_result) -> Signature:
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 def cache_dir() -> Path:

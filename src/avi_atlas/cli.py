@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from . import pipeline
+from . import pipeline, prefetch
 from .progress import for_terminal
 from .issues import BuildError
 
@@ -78,7 +78,9 @@ def validate(
     """Check every record and the catalog as a whole; report all issues at once."""
     settings = _settings(config)
     try:
-        _, report = pipeline.validate(catalog, settings, strict, progress=for_terminal(), use_cache=cache)
+        seen = prefetch.taken(catalog, None)  # the catalog's signatures, if taken while the program imported
+        _, report = pipeline.validate(catalog, settings, strict, progress=for_terminal(), use_cache=cache,
+                                      stats=seen.stats if seen is not None else None)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     _print_report(report, format)
@@ -102,7 +104,8 @@ def build(
     settings = _settings(config)
     try:
         report = pipeline.build(catalog, out, base_url=base_url, search=search, repo_url=repo_url,
-                                settings=settings, strict=strict, progress=for_terminal(), use_cache=cache)
+                                settings=settings, strict=strict, progress=for_terminal(), use_cache=cache,
+                                seen=prefetch.taken(catalog, out))
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     except (BuildError, OSError) as exc:

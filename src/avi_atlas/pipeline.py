@@ -16,7 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from . import config, freshness, rules, tracking
+from . import config, freshness, prefetch, rules, tracking
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
@@ -65,11 +65,11 @@ _NAME = attrgetter("name")
 
 
 def discover(root: Path, report: Report,
-             stats: dict[str, os.stat_result] | None = None) -> list[tuple[str, str, os.stat_result | None]]:
-    """Every record file as (kind, path relative to ``root``, stat), sorted; stray files are reported.
-    A file's stat is taken from ``stats`` (freshness.catalog_stats) when it is there."""
+             stats: dict[str, Signature] | None = None) -> list[tuple[str, str, Signature | None]]:
+    """Every record file as (kind, path relative to ``root``, signature), sorted; stray files are
+    reported. A file's signature is taken from ``stats`` (freshness.catalog_stats) when it is there."""
     stats = stats or {}
-    found: list[tuple[str, str, os.stat_result | None]] = []
+    found: list[tuple[str, str, Signature | None]] = []
     for entry in sorted(root.iterdir()):
         if entry.name not in ROOT_ENTRIES and not entry.name.startswith("."):
             close = did_you_mean(entry.name, sorted(ROOT_ENTRIES))
@@ -96,21 +96,21 @@ def discover(root: Path, report: Report,
                                  f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
                 continue
             rel = f"{kind}/{name}"  # strings: no Path per file
-            stat = stats.get(rel)
-            if stat is None:
+            sig = stats.get(rel)
+            if sig is None:
                 try:
-                    stat = entry.stat()
+                    sig = signature(entry.stat())
                 except OSError:
-                    stat = None
-            found.append((kind, rel, stat))
+                    sig = None
+            found.append((kind, rel, sig))
     return found
 
 
 def load(root: Path, report: Report, progress: Progress = Progress(),
-         cache: RecordCache | None = None, stats: dict[str, os.stat_result] | None = None) -> list[Loaded]:
+         cache: RecordCache | None = None, stats: dict[str, Signature] | None = None) -> list[Loaded]:
     """Stage 1: read the taxonomy, the corrections log and every record into positioned documents.
     A file unchanged since it last checked clean is taken from ``cache`` instead (see cache.py);
-    ``stats`` are the catalog's files' stats if the caller has them (see discover)."""
+    ``stats`` are the catalog's files' signatures if the caller has them (see discover)."""
     if not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise UsageError(f"catalog directory '{root}' {what}")
@@ -129,12 +129,12 @@ def load(root: Path, report: Report, progress: Progress = Progress(),
     prefix = "" if base == "." else base.rstrip("/") + "/"
     top = os.path.join(str(root), "")  # ends with a separator: a file's path is top + its relative path
     with progress.task("reading", len(paths)) as advance:
-        for kind, rel, stat in paths:
+        for kind, rel, known in paths:
             display, path = prefix + rel, top + rel
             sig = None
             if cache is not None:
                 try:
-                    sig = signature(stat or os.stat(path))
+                    sig = known or signature(os.stat(path))
                 except OSError:
                     sig = None
                 if sig and cache.get(display, sig, kind):
@@ -243,12 +243,12 @@ def gc_paused():
 
 def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
              progress: Progress = Progress(), use_cache: bool = False,
-             stats: dict[str, os.stat_result] | None = None) -> tuple[Catalog, Report]:
+             stats: dict[str, Signature] | None = None) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
 
     ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors;
     ``use_cache`` takes files unchanged since they last checked clean from the record cache;
-    ``stats`` are the catalog's files' stats if the caller took them already (see discover).
+    ``stats`` are the catalog's files' signatures if the caller took them already (see discover).
     """
     with gc_paused():
         result = _validate(root, settings, strict, progress, use_cache, stats)
@@ -257,7 +257,7 @@ def validate(root: Path, settings: config.Config | None = None, strict: bool = F
 
 
 def _validate(root: Path, settings: config.Config | None, strict: bool, progress: Progress,
-              use_cache: bool, stats: dict[str, os.stat_result] | None) -> tuple[Catalog, Report]:
+              use_cache: bool, stats: dict[str, Signature] | None) -> tuple[Catalog, Report]:
     report = Report()
     cache = RecordCache(root) if use_cache else None
     loaded = load(root, report, progress, cache, stats)
@@ -303,20 +303,22 @@ def _verdicts(catalog: Catalog, report: Report, cache: RecordCache) -> dict[str,
 
 def build(root: Path, out: Path, base_url: str = "/", search: bool = False, repo_url: str = "",
           settings: config.Config | None = None, strict: bool = False, progress: Progress = Progress(),
-          use_cache: bool = False) -> Report:
+          use_cache: bool = False, seen: prefetch.Seen | None = None) -> Report:
     """Validate, derive every page's data, render, index for search, and put the site in ``out``.
 
     Writes nothing when the catalog has errors. When no input changed since the site in
     ``out`` was built (see freshness.py), nothing is redone: those inputs validated then.
     With ``use_cache``, a site built before is updated in place: only the pages whose facts
     changed are rendered (incremental.py); otherwise the whole site is rendered and swapped in.
+    ``seen``: the catalog's signatures and the site's manifest if a child process took them while
+    the program imported (prefetch.py); else they are taken now.
     """
     with gc_paused():
-        return _build(root, out, base_url, search, repo_url, settings, strict, progress, use_cache)
+        return _build(root, out, base_url, search, repo_url, settings, strict, progress, use_cache, seen)
 
 
 def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, settings: config.Config | None,
-           strict: bool, progress: Progress, use_cache: bool) -> Report:
+           strict: bool, progress: Progress, use_cache: bool, seen: prefetch.Seen | None) -> Report:
     from . import derive, incremental, render  # templates, Markdown and Jinja load only for a build
 
     options = {"base_url": base_url, "search": search, "repo_url": repo_url, "strict": strict,
@@ -324,11 +326,13 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
                # printed on pages (derive.as_of), so a different value must rebuild
                "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}
     program = freshness.program_digest(render.templates_dir(), options)
-    stats = freshness.catalog_stats(root) if root.is_dir() else {}  # one stat per file: the digest and the loader
-    inputs = freshness.digest(program, stats) if root.is_dir() else ""
-    render.recover(out.resolve())  # what a killed build left behind
-    manifest = freshness.recorded(out)  # what the site in ``out`` was built from, and its files
-    if inputs and freshness.up_to_date(out, inputs, manifest):
+    # one stat per catalog file (the digest, and the loader's signatures), and the site's manifest
+    seen = seen or prefetch.look(root, out)
+    if render.recover(out.resolve()):  # what a killed build left behind was put right: look again
+        seen = prefetch.look(root, out)
+    stats, manifest = seen.stats or {}, seen.manifest  # what the site in ``out`` was built from, and its files
+    inputs = freshness.digest(program, seen.digest) if seen.stats is not None else ""
+    if inputs and seen.up_to_date(inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
     catalog, report = validate(root, settings, strict, progress, use_cache, stats)
     if not report.ok:
@@ -342,7 +346,7 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     digest = incremental.global_digest(program, root, derive.as_of(catalog))
     build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
     if (previous is not None and previous.digest == digest and manifest.get("build") == previous.build
-            and freshness.intact(out, manifest)):
+            and seen.intact()):
         paths = [page.path for page in pages]
         changed = incremental.changes(previous.records, records)
         hit = incremental.expand(previous, tracking.matches(changed) if changed else set())

@@ -950,10 +950,11 @@ def _exchange(a: Path, b: Path) -> bool:
     return False  # e.g. EINVAL on a file system without exchange support: fall back
 
 
-def recover(out: Path) -> None:
+def recover(out: Path) -> bool:
     """Clean up after a build that was killed: finish an update whose journal was written (see
     ``update``), restore a site caught between the two renames of the fallback swap, and delete
-    temporary folders whose build process is gone."""
+    temporary folders whose build process is gone. True if the site itself was changed."""
+    changed = False
     for journal in sorted(out.parent.glob(f".{out.name}.journal-*")):
         pid = journal.name.rsplit("-", 1)[-1]
         if not pid.isdigit() or _alive(int(pid)):
@@ -969,6 +970,7 @@ def recover(out: Path) -> None:
         finally:
             os.umask(old_umask)
         journal.unlink()
+        changed = True
     for leftover in sorted(out.parent.glob(f".{out.name}.*-*")):
         kind, _, rest = leftover.name[len(out.name) + 2:].partition("-")
         pid = rest.split("-")[0]
@@ -980,8 +982,10 @@ def recover(out: Path) -> None:
             continue
         if kind == "old" and not out.exists() and (leftover / MARKER).is_file():
             os.replace(leftover, out)
+            changed = True
         else:
             shutil.rmtree(leftover, ignore_errors=True)
+    return changed
 
 
 def _alive(pid: int) -> bool:
