@@ -13,6 +13,7 @@ import json
 from array import array
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any, Callable, Iterator
 from html import escape
 
@@ -125,7 +126,7 @@ def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> 
     fragments = [seg for seg in layout if not isinstance(seg, str)]
     where = dict(zip(previous.keys, range(len(previous.keys))))
     redo = sorted(where[key] for key in previous.changed if key in where)
-    old, old_spans = previous.data, previous.spans
+    old, old_spans = memoryview(previous.data), previous.spans  # slices of a view copy nothing: join copies once
     pieces, spans, noted = [], array("Q"), set(previous.shared)
     at, shift, done = 0, 0, 0  # next byte of old to copy; how far later spans move; spans copied
     for i in redo:
@@ -136,14 +137,19 @@ def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> 
         start, end = old_spans[2 * i], old_spans[2 * i + 1]
         pieces += [old[at:start], part]
         at = end
-        spans.extend(old_spans[done:2 * i] if not shift else array("Q", [x + shift for x in old_spans[done:2 * i]]))
+        spans.extend(_moved(old_spans[done:2 * i], shift))
         spans.extend((start + shift, start + shift + len(part)))
         shift += len(part) - (end - start)
         done = 2 * i + 2
     pieces.append(old[at:])
-    spans.extend(old_spans[done:] if not shift else array("Q", [x + shift for x in old_spans[done:]]))
-    kinds = tuple(dict.fromkeys(kind for kind, _ in previous.keys))
+    spans.extend(_moved(old_spans[done:], shift))
+    kinds = tuple(dict.fromkeys(map(itemgetter(0), previous.keys)))
     return _assembled(b"".join(pieces), previous.keys, spans, kinds, noted, shape)
+
+
+def _moved(spans: array, shift: int) -> array:
+    """``spans`` (unsigned offsets) moved by ``shift`` bytes, added in C."""
+    return spans if not shift else array("Q", map(shift.__add__, spans))
 
 
 def _assembled(data: bytes, keys: tuple, spans: array, kinds: tuple, noted: set, shape: bytes) -> Assembled:
