@@ -208,10 +208,8 @@ TABLE_NAME = re.compile(r"^pages-[0-9a-f]{20}\.t[0-9a-f]{16}\.pickle$")
 MAPS = ("records", "pages", "spliced", "memo", "groups")  # journaled entry by entry (cache.write_journaled)
 
 
-def load(out: Path, tables: bool = True) -> State | None:
-    """The state the last build of ``out`` saved, or None (none, another format, or damaged).
-    Without ``tables`` (for a full build, which needs only the records' fingerprints) the tables
-    of deps, half of its bytes, are not read."""
+def load(out: Path) -> State | None:
+    """The state the last build of ``out`` saved, or None (none, another format, or damaged)."""
     path = state_path(out)
     data, stored = read_journaled(path, MAPS)
     if data is None or data.get("format") != FORMAT:
@@ -222,8 +220,6 @@ def load(out: Path, tables: bool = True) -> State | None:
         for name in names:  # each table of deps is a file of its own, written once (see save)
             if not (isinstance(name, str) and TABLE_NAME.match(name) and name.startswith(path.stem + ".")):
                 return None
-            if not tables:
-                continue
             table = _table(read_plain(path.with_name(name)))
             if table is None:
                 return None

@@ -338,8 +338,9 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     if not report.ok:
         return report  # (the catalog is left for the exit by validate)
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
-    # with no site built from the state (no manifest), only its records' fingerprints are of use
-    previous = incremental.load(out, tables=bool(manifest)) if use_cache else None
+    # the state of the site in ``out``, if there is one to update (a manifest): a full build takes
+    # the records' fingerprints from the record cache (snapshot), and needs nothing else of it
+    previous = incremental.load(out) if use_cache and manifest else None
     if previous is not None and previous.program != program:  # another program: nothing of it is reused
         previous = None
     records = incremental.snapshot(catalog, previous) if use_cache else {}
