@@ -66,6 +66,17 @@ def test_warm_run_reports_exactly_what_a_cold_run_reports(catalog: Path, cache_d
     assert warm_cat.papers["twin-a"] == pipeline.validate(catalog)[0].papers["twin-a"]
 
 
+@pytest.mark.parametrize("base", ["", "catalog/", "../x/catalog/", "C:\\work\\catalog/"])
+def test_records_spread_over_the_shards_and_the_big_files_have_their_own(base: str):
+    from avi_atlas.cache import SHARDS, _shard
+
+    shards = {_shard(f"{base}{kind}/r{i}.yaml") for kind in ("papers", "datasets", "benchmarks", "metrics")
+              for i in range(200)}
+    assert len(shards) > 200 and max(shards) < SHARDS  # records: spread over 0..SHARDS-1
+    assert _shard(f"{base}taxonomy.yaml") == _shard(f"{base}corrections.yaml") == SHARDS  # a shard of their own
+    assert _shard("papers/a.yaml") == _shard("papers/a.yaml")  # the same file, the same shard
+
+
 def test_a_changed_file_is_checked_again(catalog: Path, cache_dir: Path):
     assert pipeline.validate(catalog, use_cache=True)[1].ok
     paper = catalog / "papers/seg-net.yaml"

@@ -223,8 +223,8 @@ SHARDS = 256  # record fields live in shards: an update that shows a few dozen r
 def _shard(file: str) -> int:
     """Records spread over the shards by name; the taxonomy and the corrections log (read on every
     run, and large) have a shard of their own."""
-    if os.path.basename(os.path.dirname(file)) not in ("papers", "datasets", "benchmarks", "metrics"):
-        return SHARDS
+    if file.rpartition("/")[0].rpartition("/")[2] not in ("papers", "datasets", "benchmarks", "metrics"):
+        return SHARDS  # (a record's shown path ends in <kind>/<id>.yaml, with /: pipeline.load)
     return zlib.crc32(file.encode()) % SHARDS
 
 
