@@ -326,9 +326,9 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
                # printed on pages (derive.as_of), so a different value must rebuild
                "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", "")}
     program = freshness.program_digest(render.templates_dir(), options)
-    # one stat per catalog file (the digest, and the loader's signatures), and the site's manifest
-    seen = seen or prefetch.look(root, out)
-    if render.recover(out.resolve()):  # what a killed build left behind was put right: look again
+    # one stat per catalog file (the digest, and the loader's signatures), and the site's manifest:
+    # taken now unless a child took them, or again if what a killed build left behind changed the site
+    if render.recover(out.resolve()) or seen is None:
         seen = prefetch.look(root, out)
     stats, manifest = seen.stats or {}, seen.manifest  # what the site in ``out`` was built from, and its files
     inputs = freshness.digest(program, seen.digest) if seen.stats is not None else ""
