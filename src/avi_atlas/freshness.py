@@ -71,13 +71,16 @@ def _files(folder: Path) -> list[Path]:
     return [folder / rel for rel, _ in sorted(_walk(str(folder)))]
 
 
-def signature(stat: os.stat_result) -> tuple[int, int, int]:
+Signature = tuple[int, int, int]
+
+
+def signature(stat: os.stat_result) -> Signature:
     """A file's signature: size, modification time (ns) and inode (any edit, copy or atomic save
     changes one of them). The record cache keys its entries by it too."""
     return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def catalog_digest(stats: dict[str, tuple[int, int, int]]) -> str:
+def catalog_digest(stats: dict[str, Signature]) -> str:
     """Every catalog file's path and signature (``stats``: catalog_stats of the catalog), as one digest."""
     plain = "".join([f"\0catalog/{rel}\0{size} {mtime} {ino}" for rel, (size, mtime, ino) in sorted(stats.items())])
     return hashlib.sha256(plain.encode()).hexdigest()
@@ -111,11 +114,11 @@ def _folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def catalog_stats(catalog: Path) -> dict[str, tuple[int, int, int]]:
+def catalog_stats(catalog: Path) -> dict[str, Signature]:
     """Every file under ``catalog`` (relative path, with / between folders) with its signature. The
     build takes its digest from them, and the loader the record cache's signatures (one stat per
     file). ``avi-atlas build`` takes them in a child process while the program imports (prefetch.py)."""
-    out: dict[str, tuple[int, int, int]] = {}
+    out: dict[str, Signature] = {}
     folders = [(str(catalog), "")]
     while folders:
         folder, prefix = folders.pop()
@@ -124,8 +127,7 @@ def catalog_stats(catalog: Path) -> dict[str, tuple[int, int, int]]:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append((entry.path, f"{prefix}{entry.name}/"))
                 elif entry.is_file():
-                    st = entry.stat()
-                    out[prefix + entry.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    out[prefix + entry.name] = signature(entry.stat())
     return out
 
 

@@ -42,7 +42,7 @@ class Seen:
     what the manifest lists is looked at when first asked (``intact``), unless a child did."""
 
     site: Path | None
-    stats: dict[str, tuple[int, int, int]] | None
+    stats: dict[str, freshness.Signature] | None
     digest: str
     manifest: dict
     _intact: bool | None = field(default=None, repr=False)
