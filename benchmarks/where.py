@@ -10,8 +10,9 @@ values that later pages share (a paper's comparison row, its BibTeX entry), as i
 Update: the site built once, one paper's summary changed (as benchmarks/run.py does), and the
 site updated in a fresh process, as the command line would (a child takes the stats while the
 program imports, prefetch.py; what a run makes is left for the exit): the time of importing the
-program, of the update, and of each step the update went through. Steps nest (``pipeline.validate`` holds ``pipeline.load``); starting Python itself is
-in none of them (benchmarks/run.py times whole commands).
+program, of the update, and of each step the update went through. Steps nest
+(``pipeline.validate`` holds ``pipeline.load``); starting Python itself is in none of them
+(benchmarks/run.py times whole commands).
 """
 
 import time

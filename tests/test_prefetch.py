@@ -15,8 +15,8 @@ import pytest
 from avi_atlas import cli as cli_module, freshness, pipeline, prefetch, render
 
 from .conftest import write
-from .test_incremental import edit, same_as_clean, tree  # noqa: F401  (synthetic is a fixture)
-from .test_incremental import synthetic  # noqa: F401
+from .test_incremental import edit, same_as_clean
+from .test_incremental import synthetic  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)
