@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from itertools import chain, repeat
-from operator import mul, sub
-
 from . import derive
 from .catalog import Catalog
 
@@ -16,12 +11,64 @@ POOL = 100  # candidates: the newest POOL papers of each shared task, dataset an
 
 def _pool(cat: Catalog, kind: str, ref: str) -> list[int]:
     """The newest ``POOL`` papers of a task, dataset or method, as their places in the catalog's
-    newest-first order (derive.newest_first): small numbers count and sort faster than ids, in C,
-    and no member's year is read again (the pool's deps are those of the order: every year)."""
+    newest-first order (derive.newest_first): small numbers sort faster than ids, in C, and no
+    member's year is read again (the pool's deps are those of the order: every year)."""
     def newest() -> list[int]:
         return sorted(map(derive.newest_first(cat).__getitem__, cat.papers_by[kind].get(ref, [])))[:POOL]
 
     return cat.cached("related_pools", (kind, ref), newest)
+
+
+def _members(cat: Catalog, kind: str, ref: str) -> int:
+    """A pool as a set of bits: bit ``p`` is set for the paper at place ``p`` (worked out once per
+    process from the pool, which the state keeps; a group of its own whose dep is the pool's)."""
+    def bits() -> int:
+        return sum(1 << place for place in _pool(cat, kind, ref))  # places are distinct
+
+    return cat.cached("related_bits", (kind, ref), bits)
+
+
+def _scores(pools: list[tuple[int, int]]) -> list[int]:
+    """Every candidate's score, ``Σ weight`` over the pools (bit sets) it is in, as bit planes:
+    bit ``p`` of plane ``i`` is bit ``i`` of the score of the paper at place ``p``. Each pool is
+    added ``weight`` times over, by carries along the planes (a few operations on whole bit sets,
+    in C, instead of one count per candidate)."""
+    planes: list[int] = []
+    for bits, weight in pools:
+        shift = 0
+        while weight:
+            if weight & 1:
+                carry, i = bits, shift
+                while carry:
+                    if i >= len(planes):
+                        planes += [0] * (i - len(planes)) + [carry]
+                        break
+                    planes[i], carry = planes[i] ^ carry, planes[i] & carry
+                    i += 1
+            weight >>= 1
+            shift += 1
+    return planes
+
+
+def _best(planes: list[int], limit: int) -> list[int]:
+    """The places of up to ``limit`` candidates with the highest scores (``_scores``), the lowest
+    place first among equal scores."""
+    top: list[int] = []
+    while len(top) < limit:
+        best = 0
+        for plane in planes:
+            best |= plane  # every candidate left
+        if not best:
+            break
+        for plane in reversed(planes):  # keep those with the highest score: bit by bit, from the top
+            if best & plane:
+                best &= plane
+        planes = [plane & ~best for plane in planes]
+        while best and len(top) < limit:
+            low = best & -best
+            top.append(low.bit_length() - 1)
+            best ^= low
+    return top
 
 
 def card(cat: Catalog, pid: str) -> tuple[frozenset[str], str, int | None]:
@@ -45,15 +92,11 @@ def related(cat: Catalog, pid: str, limit: int = 6) -> list[tuple[str, list[str]
     """
     paper = cat.records["papers"][pid].whole()  # its own page shows the whole record anyway
     mine = [(kind, weight, list(dict.fromkeys(getattr(paper, kind)))) for kind, weight in WEIGHTS.items()]
-    # each pool counted once per unit of its weight, in a single count (in C), by newest-first place
-    scores = Counter(chain.from_iterable(_pool(cat, kind, ref) * weight for kind, weight, refs in mine for ref in refs))
-    rank = derive.newest_first(cat)
-    n = len(rank)
-    scores.pop(rank[pid], None)
-    # one number per candidate that orders it as (-score, place) would: score × n − place, in C
-    keys = map(sub, map(mul, scores.values(), repeat(n)), scores)
+    me = ~(1 << derive.newest_first(cat)[pid])
+    planes = [plane & me for plane in _scores([(_members(cat, kind, ref), weight) for kind, weight, refs in mine
+                                               for ref in refs])]
     order = derive.newest_order(cat)
-    top = [order[-key % n] for key in heapq.nlargest(limit, keys)]
+    top = [order[place] for place in _best(planes, limit)]
     shares = [f"{kind[:-1]}:{ref}" for kind, _, refs in mine for ref in refs]
     out = []
     for other in top:
