@@ -134,3 +134,19 @@ def test_the_programs_templates_are_compiled_once_and_never_served_stale(tmp_pat
         assert run(x="j") == "<i>j</i>\n" and not (tmp_path / "unwritten").exists()
     finally:
         render.environment.cache_clear()
+
+
+def test_an_update_takes_only_the_data_files_on_disk_that_the_last_build_wrote(tmp_path):
+    """OnDisk reads the data files an update may patch in a thread: a file whose bytes are not the ones
+    the last build noted (edited), or that is gone, is left out (it is made again whole), and no
+    thread is left running once they are waited for (worker processes fork after)."""
+    import threading
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/catalog.json").write_bytes(b'{"as": "written"}')
+    (tmp_path / "data/papers.csv").write_bytes(b"id,title\nedited,by hand\n")
+    noted = {"data/catalog.json": (render._digest(b'{"as": "written"}'), (), b"", frozenset(), b""),
+             "data/papers.csv": (render._digest(b"id,title\n"), (), b"", frozenset(), b""),
+             "data/catalog.bib": (render._digest(b"@misc{x}"), (), b"", frozenset(), b"")}
+    assert render.OnDisk(tmp_path, noted).wait() == {"data/catalog.json": b'{"as": "written"}'}
+    assert threading.active_count() == 1

@@ -348,16 +348,17 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
     if (previous is not None and previous.digest == digest and manifest.get("build") == previous.build
             and seen.intact()):
+        on_disk = render.OnDisk(out.resolve(), previous.spliced)  # the data files, read and checked meanwhile
         paths = [page.path for page in pages]
         changed = incremental.changes(previous.records, records)
         hit = incremental.expand(previous, tracking.matches(changed) if changed else set())
         stale = incremental.stale(previous, paths, hit)
         gone = set(previous.pages) - set(paths)
         catalog.kept = incremental.kept(previous, hit)  # back-links and pools whose deps did not change
-        site = out.resolve()
+        found = on_disk.wait()
         for page in pages:  # a data file of one fragment per record: keep the fragments of unchanged records
-            if page.path in stale and page.layout is not None and page.path in previous.spliced:
-                page.splice = (site / page.path, previous.spliced[page.path], hit.deps)
+            if page.path in stale and page.layout is not None and page.path in found:
+                page.splice = (found[page.path], previous.spliced[page.path], hit.deps)
         rendered = render.update([page for page in pages if page.path in stale], gone, out, manifest["files"],
                                  search=search, progress=progress, inputs=inputs, build=build_id)
         for path in gone:

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import types
 from array import array
 from collections import Counter
@@ -63,7 +64,7 @@ class Page:
     later: Callable[[], dict[str, Any]] | None = None
     #: a data file made of one fragment per record (export.assemble): returns its layout
     layout: Callable[[], list] | None = None
-    #: for an update of such a file: (the file in the site, what the last build noted, the changed deps)
+    #: for an update of such a file: (its bytes in the site, checked: OnDisk; what the last build noted; the changed deps)
     splice: tuple | None = None
 
 
@@ -525,22 +526,46 @@ def _digest(data: bytes) -> bytes:
 
 
 def _previous(splice: tuple) -> "export.Previous | None":
-    """For an update of an assembled data file: the file on disk and what the last build noted of
-    it (export.Previous), unless what its fragments shared changed or the file is not the one the
-    last build wrote. Its changed records are those with a change to any field (tracking.matches)."""
-    live, (digest, keys, raw, shared, shape), hit = splice
+    """For an update of an assembled data file: its bytes on disk, checked (``OnDisk``), and what the
+    last build noted of it (export.Previous), unless what its fragments shared changed. Its
+    changed records are those with a change to any field (tracking.matches)."""
+    data, (_, keys, raw, shared, shape), hit = splice
     if not shared.isdisjoint(hit):
-        return None
-    try:
-        data = Path(live).read_bytes()
-    except OSError:
-        return None
-    if _digest(data) != digest:
         return None
     spans = array("Q")
     spans.frombytes(raw)
     changed = {(dep[1], dep[2]) for dep in hit if len(dep) == 4 and dep[0] == "f" and dep[2] is not None and dep[3] == "*"}
     return export.Previous(data, keys, spans, shared, shape, changed)
+
+
+class OnDisk:
+    """The data files an update may patch (those the last build assembled from fragments: its
+    ``spliced`` notes), read from the site and checked against the digest the last build noted, in
+    a thread. Reads and SHA-256 let go of the GIL, so the thread runs on another core while the
+    update works out which pages to render (20 MB read and hashed at 10,000 papers, 0.02 s).
+
+    ``wait()`` gives path → bytes of each file that is the one the last build wrote; any other
+    (edited, gone, unreadable) is made again whole. Waited for before rendering, so no thread is
+    left when worker processes fork."""
+
+    def __init__(self, site: Path, spliced: dict[str, tuple]):
+        self._todo = [(path, site / path, noted[0]) for path, noted in spliced.items()]
+        self._found: dict[str, bytes] = {}
+        self._thread = threading.Thread(target=self._read, name="avi-atlas data files", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for path, live, digest in self._todo:
+            try:
+                data = live.read_bytes()
+            except OSError:
+                continue
+            if _digest(data) == digest:
+                self._found[path] = data
+
+    def wait(self) -> dict[str, bytes]:
+        self._thread.join()
+        return self._found
 
 
 #: below this many pages one process renders them all; above, worker processes share the work
