@@ -76,7 +76,7 @@ def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
 
     layout = ["[", ("papers", "x", make), ",", ("papers", "y", lambda: "b"), "]"]
     out = export.assemble(layout)
-    assert out.data == b"[a,b]" and out.keys == (("papers", "x"), ("papers", "y"))
+    assert out.data == b"[a,b]" and out.keys == "papers/x\npapers/y"
     assert list(out.spans) == [1, 2, 3, 4]
     assert out.shared == {("ids", "papers"), ("f", "papers", "y", "title")}  # x's own reads are its own
     assert out.deps() >= {("f", "papers", None, "*"), ("ids", "papers")}

@@ -38,12 +38,16 @@ Fragment = tuple[str, str, Callable[[], str]]  # (kind, id, maker of its text)
 @dataclass
 class Assembled:
     """A data file, encoded (``data``: UTF-8), and for the next update: its fragments' ``keys``
-    (kind, id) and ``spans`` (start and end of each, in bytes of ``data``), the record ``kinds``
-    it holds, the deps its fragments read besides their own record (``shared``, see tracking.py),
-    and the digest of its ``skeleton`` (see skeleton)."""
+    (``key``: "kind/id", one per line) and ``spans`` (start and end of each, in bytes of ``data``),
+    the record ``kinds`` it holds, the deps its fragments read besides their own record
+    (``shared``, see tracking.py), and the digest of its ``skeleton`` (see skeleton).
+
+    The keys are one string, not 10,000 tuples, as the state stores them: an update stores
+    those of each data file it patches, and the tuples took 0.015 s to store and 0.013 s to
+    read again at 10,000 papers."""
 
     data: bytes
-    keys: tuple[tuple[str, str], ...]
+    keys: str
     spans: array
     kinds: tuple[str, ...]
     shared: frozenset
@@ -64,7 +68,7 @@ class Previous:
     whose fragments must be made again (``changed``: (kind, id))."""
 
     data: bytes
-    keys: tuple[tuple[str, str], ...]
+    keys: str
     spans: array
     shared: frozenset
     skeleton: bytes
@@ -77,6 +81,17 @@ def skeleton(layout: list[str | Fragment]) -> bytes:
     their fragments (json's C encoder writes it, unambiguously)."""
     plain = json.dumps([seg if isinstance(seg, str) else seg[:2] for seg in layout], ensure_ascii=False)
     return hashlib.blake2b(plain.encode("utf-8"), digest_size=16).digest()
+
+
+def key(kind: str, rid: str) -> str:
+    """A fragment's key as ``Assembled.keys`` holds it (ids hold no "/" and no line break)."""
+    return f"{kind}/{rid}"
+
+
+def _places(keys: str) -> dict[str, int]:
+    """Each key of ``Assembled.keys`` → its fragment's place."""
+    lines = keys.split("\n") if keys else []
+    return dict(zip(lines, range(len(lines))))
 
 
 def _own(kind: str, rid: str, deps: set) -> Iterator[tuple]:
@@ -93,11 +108,11 @@ def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> 
     if previous is not None and previous.skeleton == shape:
         return _patched(layout, previous, shape)
     parts: list[bytes] = []
-    keys: list[tuple[str, str]] = []
+    keys: list[str] = []
     spans, pos, kinds = array("Q"), 0, {}
     noted = set(previous.shared) if previous is not None else set()
     if previous is not None:
-        where = dict(zip(previous.keys, range(len(previous.keys))))
+        where = _places(previous.keys)
         old, old_spans, changed = previous.data, previous.spans, previous.changed
     for seg in layout:
         if isinstance(seg, str):
@@ -107,25 +122,25 @@ def assemble(layout: list[str | Fragment], previous: Previous | None = None) -> 
             continue
         kind, rid, make = seg  # type: ignore[misc]
         kinds[kind] = None
-        i = where.get((kind, rid)) if previous is not None else None
+        i = where.get(key(kind, rid)) if previous is not None else None
         if i is not None and (kind, rid) not in changed:
             part = old[old_spans[2 * i]:old_spans[2 * i + 1]]
         else:
             with tracking.tracked(expand=True) as deps:  # its own record's reads told apart
                 part = make().encode("utf-8")
             noted.update(_own(kind, rid, deps))
-        keys.append((kind, rid))
+        keys.append(key(kind, rid))
         spans.extend((pos, pos + len(part)))
         parts.append(part)
         pos += len(part)
-    return _assembled(b"".join(parts), tuple(keys), spans, tuple(kinds), noted, shape)
+    return _assembled(b"".join(parts), "\n".join(keys), spans, tuple(kinds), noted, shape)
 
 
 def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> Assembled:
     """``previous`` with the fragments of its changed records made again (same skeleton)."""
     fragments = [seg for seg in layout if not isinstance(seg, str)]
-    where = dict(zip(previous.keys, range(len(previous.keys))))
-    redo = sorted(where[key] for key in previous.changed if key in where)
+    where = _places(previous.keys)  # the same keys as the fragments' (same skeleton)
+    redo = sorted(where[key(kind, rid)] for kind, rid in previous.changed if key(kind, rid) in where)
     old, old_spans = memoryview(previous.data), previous.spans  # slices of a view copy nothing: join copies once
     pieces, spans, noted = [], array("Q"), set(previous.shared)
     at, shift, done = 0, 0, 0  # next byte of old to copy; how far later spans move; spans copied
@@ -143,7 +158,7 @@ def _patched(layout: list[str | Fragment], previous: Previous, shape: bytes) -> 
         done = 2 * i + 2
     pieces.append(old[at:])
     spans.extend(_moved(old_spans[done:], shift))
-    kinds = tuple(dict.fromkeys(map(itemgetter(0), previous.keys)))
+    kinds = tuple(dict.fromkeys(map(itemgetter(0), fragments)))
     return _assembled(b"".join(pieces), previous.keys, spans, kinds, noted, shape)
 
 

@@ -38,7 +38,7 @@ from typing import Any
 from .cache import DIGEST, cache_dir, fingerprint, read_journaled, read_plain, signature, write_journaled, write_plain
 from .models import KINDS as MODELS
 
-FORMAT = 9
+FORMAT = 10
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 
