@@ -270,7 +270,7 @@ def test_an_index_hit_in_one_table_hits_only_the_entries_of_that_table():
     ids = lambda *n: array("I", n).tobytes()  # noqa: E731
     pages = {"big-1": (0, ids(1)), "small-1": (1, ids(1)), "big-0": (0, ids(0, 5)), "small-0": (1, ids(0)),
              "row-of-x3": (0, ids(7))}
-    groups = {("g", "row", "x3", ""): (0, ids(3))}  # the row read x3's title; a page noted the row
+    groups = incremental.Groups({("g", "row", "x3", ""): (0, ids(3))})  # the row read x3's title; a page noted the row
     state = incremental.State("b", "d", tables=[big, small], pages=pages, groups=groups)
     paths = list(pages)
     assert incremental.stale(state, paths, incremental.expand(state, {("f", "papers", "x1", "title")})) == {"big-1"}
@@ -379,9 +379,9 @@ def test_a_change_hits_the_groups_that_read_it_nested_ones_too_and_the_pages_not
     title = ("f", "papers", "p1", "title")
     rows, pool, board = ("g", "rows", "p1", ""), ("g", "pool", "t", ""), ("g", "board", "b", "")
     state = incremental.State("b", "d")
-    state.groups = {rows: (0, interner.ids(frozenset({title}))),
-                    pool: (0, interner.ids(frozenset({rows, ("ids", "papers")}))),  # read the row
-                    board: (0, interner.ids(frozenset({("f", "papers", "p2", "year")})))}
+    state.groups = incremental.Groups({rows: (0, interner.ids(frozenset({title}))),
+                                       pool: (0, interner.ids(frozenset({rows, ("ids", "papers")}))),  # read the row
+                                       board: (0, interner.ids(frozenset({("f", "papers", "p2", "year")})))})
     state.pages = {"task": (0, interner.ids(frozenset({pool}))),
                    "index": (0, interner.ids(frozenset({("g", "rows", None, "")}))),  # many rows, folded
                    "bench": (0, interner.ids(frozenset({board}))),
@@ -392,3 +392,45 @@ def test_a_change_hits_the_groups_that_read_it_nested_ones_too_and_the_pages_not
     assert incremental.stale(state, list(state.pages) + ["new"], hit) == {"task", "index", "own", "new"}
     assert incremental.stale(state, list(state.pages), incremental.expand(state, tracking.matches(
         {("f", "papers", "p3", "year")}))) == set()
+
+
+def test_packed_groups_are_found_as_loose_ones_and_a_loose_entry_stands_for_a_packed_one():
+    """Groups as a state file holds them (packed per table) are found by the same indices as loose
+    ones, by search and (many indices) entry by entry; a group set again since (loose) stands for
+    its packed entry, whose old deps no longer hit it; packing keeps what every group holds."""
+    from array import array
+
+    ids = lambda *n: array("I", n).tobytes()  # noqa: E731
+    a, b, c = ("g", "row", "a", ""), ("g", "pool", ("tasks", "t"), ""), ("g", "row", "c", "")
+    groups = incremental.Groups({a: (0, ids(1, 2)), b: (0, ids(2, 3)), c: (1, ids(1))})
+    every = dict(groups.items())
+    groups.pack()
+    assert not groups.loose and dict(groups.items()) == every
+    assert groups.holding([{1}, set()]) == {a} and groups.holding([{2}, {1}]) == {a, b, c}
+    assert groups.holding([set(range(100)), set()]) == {a, b}  # above Noted.MANY: entry by entry
+    assert groups.holding([{5}, {3}]) == set()
+    groups[a] = (1, ids(3))  # a set again, in another table: its packed deps hit it no more
+    assert groups.holding([{1}, set()]) == set() and groups.holding([set(), {3}]) == {a}
+    assert dict(groups.items()) == {**every, a: (1, ids(3))}
+    assert incremental._packed(groups.packed, 2) is groups.packed
+    damaged = [{0: groups.packed[0][:2]}, {5: groups.packed[0]},  # a part missing; a table that is not there
+               {0: (groups.packed[0][0] + b"\nextra",) + groups.packed[0][1:]},  # a key too many
+               {0: (groups.packed[0][0], groups.packed[0][1][:-4], groups.packed[0][2])}]  # bytes cut
+    assert all(incremental._packed(bad, 2) is None for bad in damaged)
+
+
+def test_a_journal_holds_a_whole_value_only_when_it_is_not_the_main_file_s(tmp_path: Path):
+    from avi_atlas import cache
+
+    path, packed = tmp_path / "store.pickle", b"x" * 1000
+    entries = {f"k{i}": i for i in range(100)}  # one change in 100: a journal
+    base = cache.write_journaled(path, {"entries": entries, "packed": packed, "name": "a"}, {}, ("entries",))
+    data, base = cache.read_journaled(path, ("entries",))
+    data["entries"]["k1"] = -1
+    cache.write_journaled(path, data, base, ("entries",))
+    assert cache.read_plain(cache.journal_path(path))["whole"] == {}  # the main file's own values
+    data["name"] = "b"
+    cache.write_journaled(path, data, base, ("entries",))
+    assert cache.read_plain(cache.journal_path(path))["whole"] == {"name": "b"}
+    assert cache.read_journaled(path, ("entries",))[0] == {"entries": {**entries, "k1": -1}, "packed": packed,
+                                                         "name": "b", "token": base["token"]}

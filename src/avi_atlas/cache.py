@@ -87,7 +87,8 @@ def journal_path(path: Path) -> Path:
 def read_journaled(path: Path, maps: tuple[str, ...]) -> tuple[dict | None, dict]:
     """The dict stored at ``path`` (write_journaled) with its journal applied, or None; and what
     its main file holds (``base``, for the next write_journaled). The ``maps`` are dicts of
-    entries, journaled entry by entry; any other key is stored whole in each journal."""
+    entries, journaled entry by entry; any other key is stored whole in each journal that changes it
+    (a value that is not the very object ``base`` holds: callers replace a value, never change it)."""
     main = read_plain(path)
     if not isinstance(main, dict) or not all(isinstance(main.get(name), dict) for name in maps):
         return None, {}
@@ -119,7 +120,8 @@ def write_journaled(path: Path, data: dict, base: dict, maps: tuple[str, ...]) -
         changed += len(sets[name]) + len(drops[name])
         total += len(new)
     if base.get("token") is not None and changed <= JOURNAL_SHARE * total:
-        whole = {key: value for key, value in data.items() if key not in maps}
+        # any other key is journaled whole, unless it is the very value the main file holds
+        whole = {key: value for key, value in data.items() if key not in maps and base.get(key, _ABSENT) is not value}
         write_plain(journal_path(path), {"token": base["token"], "set": sets, "drop": drops, "whole": whole})
         return base
     main = {**data, "token": os.urandom(8).hex()}
