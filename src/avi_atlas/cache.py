@@ -29,7 +29,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, __version__ as pydantic_version
 
 from . import freshness
-from .freshness import Signature, signature  # noqa: F401  (size, modification time, inode)
+from .freshness import Signature  # (size, modification time, inode)
 
 FORMAT = 5
 DIGEST = 8  # bytes of a field's hash in a fingerprint

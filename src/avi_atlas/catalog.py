@@ -33,7 +33,7 @@ class Record:
     def __init__(self, kind: str, id: str, file: str, model: Any, doc: Document,
                  make: Callable[[], Any] | None = None, sig: tuple | None = None, cache: Any = None):
         self.kind, self.id, self.file, self.doc = kind, id, file, doc
-        self.sig = sig  # the file's signature when it was read (cache.signature), if known
+        self.sig = sig  # the file's signature when it was read (freshness.signature), if known
         self.cache = cache  # the record cache (cache.RecordCache) it was taken from, if it was
         self._model, self._make, self._traced = model, make, None
 

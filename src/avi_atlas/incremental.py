@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .cache import DIGEST, cache_dir, fingerprint, read_journaled, read_plain, signature, write_journaled, write_plain
+from .cache import DIGEST, cache_dir, fingerprint, read_journaled, read_plain, write_journaled, write_plain
+from .freshness import signature
 from .models import KINDS as MODELS
 
 FORMAT = 11

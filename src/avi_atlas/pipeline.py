@@ -20,7 +20,8 @@ from . import config, freshness, prefetch, rules, tracking
 from .catalog import KIND_ORDER, Catalog, Record
 from .check import check, did_you_mean
 from .issues import Issue, Report
-from .cache import RecordCache, Signature, rebuild, signature
+from .cache import RecordCache, rebuild
+from .freshness import Signature, signature
 from .loader import Document, LazyDocument, load_file
 from .models import KINDS, SINGULAR, Corrections, Taxonomy, is_id
 from .progress import Progress
