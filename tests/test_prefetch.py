@@ -123,6 +123,22 @@ def test_a_child_that_fails_is_not_used(catalog: Path, tmp_path: Path, monkeypat
     assert prefetch.taken(catalog, tmp_path / "site") is None
 
 
+def test_a_pipe_that_fails_to_read_is_not_used_and_the_child_is_still_reaped(catalog: Path, tmp_path: Path,
+                                                                            monkeypatch):
+    prefetch.start(["build", "-c", str(catalog), "-o", str(tmp_path / "site")])
+    pid, read = prefetch._CHILD[:2]
+
+    def broken(*args):
+        raise OSError("read failed")
+
+    monkeypatch.setattr(prefetch.os, "read", broken)
+    assert prefetch.taken(catalog, tmp_path / "site") is None
+    with pytest.raises(ChildProcessError):  # waited for
+        os.waitpid(pid, 0)
+    with pytest.raises(OSError):  # and its pipe closed
+        os.fstat(read)
+
+
 def test_a_seen_site_is_trusted_only_when_it_is_up_to_date(catalog: Path, tmp_path: Path):
     """The build takes the child's verdict on the site: a site it saw damaged is built again."""
     site = tmp_path / "site"

@@ -130,15 +130,19 @@ def taken(catalog: Path, site: Path | None) -> Seen | None:
         return None
     pid, read, its_catalog, its_site = _CHILD
     _CHILD = None
-    chunks = []
+    chunks, failed = [], False
     try:
         while chunk := os.read(read, 1 << 20):
             chunks.append(chunk)
-        os.close(read)
-        _, status = os.waitpid(pid, 0)
     except OSError:
-        return None
-    if status != 0 or its_catalog != os.path.abspath(catalog) or \
+        failed = True
+    finally:  # whatever happened, the pipe is closed and the child reaped
+        os.close(read)
+        try:
+            status = os.waitpid(pid, 0)[1]
+        except OSError:
+            status = -1
+    if failed or status != 0 or its_catalog != os.path.abspath(catalog) or \
             its_site != (os.path.abspath(site) if site is not None else None):
         return None
     try:
