@@ -243,6 +243,54 @@ def test_deps_survive_many_small_updates():
     assert stale == {"p7"}
 
 
+def merge_case(order: str, packed: int) -> incremental.State:
+    """A state whose tables are big ('B', five lines) or small ('s', two to four) in ``order``; each
+    table has pages and a group, the groups of tables up to ``packed`` are packed and the others'
+    loose, and a loose group stands for a packed one of the same dep with other deps."""
+    tables, pages, groups = [], {}, incremental.Groups()
+    for t, size in enumerate(order):
+        n = 5 if size == "B" else 2 + t % 3
+        deps = [("f", "papers", f"x{(t * 3 + i) % 7}", "title") for i in range(n)]  # tables share some lines
+        tables.append(incremental.Table.of(deps))
+        pages[f"page-{t}"] = (t, array("I", range(n)).tobytes())
+        pages[f"page-{t}-last"] = (t, array("I", [n - 1]).tobytes())
+        groups[("g", "row", f"r{t}", "")] = (t, array("I", [0, n - 1]).tobytes())
+        if t == packed:
+            groups.pack()
+    groups[("g", "row", "r0", "")] = (len(order) - 1, array("I", [1]).tobytes())  # stands for the packed r0
+    return incremental.State("b", "d", tables=tables, pages=pages, groups=groups,
+                             table_files=[f"t{t}" for t in range(len(order))])
+
+
+def deps_held(state: incremental.State) -> tuple[dict, dict]:
+    def deps(table: int, raw: bytes) -> set[tuple]:
+        return {state.tables[table][i] for i in array("I", raw)}
+    return ({path: deps(*entry) for path, entry in state.pages.items()},
+            {dep: deps(*entry) for dep, entry in state.groups.items()})
+
+
+@pytest.mark.parametrize("order, packed, in_place", [
+    ("BBssss", 2, True), ("ssss", 0, True),
+    ("BsBss", 2, False),  # a big table after a small one
+    ("BBsss", 3, False),  # a packed group names a small table after the first
+    ("BB", 1, False)])  # no small table
+def test_merging_small_tables_keeps_every_entrys_deps(order: str, packed: int, in_place: bool):
+    state = merge_case(order, packed)
+    before, was_packed, first_pages, tables = deps_held(state), state.groups.packed, dict(state.pages), list(state.tables)
+    assert before[1][("g", "row", "r0", "")] == {state.tables[-1][1]}  # the loose entry stands for the packed one
+    incremental._merge_small(state, big=5)
+    assert deps_held(state) == before
+    big = order.count("B")
+    bigs = [tables[t] for t, size in enumerate(order) if size == "B"]
+    assert len(state.tables) == big + 1 and all(a is b for a, b in zip(state.tables, bigs))  # then the merged one
+    assert state.table_files == [f"t{t}" for t, size in enumerate(order) if size == "B"] + [None]
+    # the entries of the big tables and of the first small one are left as they were, and the packed
+    # groups are not packed again, unless a big table came after a small one
+    untouched = {path for path, (t, _) in first_pages.items() if t <= big}
+    assert (state.groups.packed is was_packed) == in_place
+    assert all(state.pages[path] is first_pages[path] for path in untouched) == in_place
+
+
 def test_stale_pages_by_their_deps_bytes_and_not_by_a_match_across_two_deps():
     from array import array
 

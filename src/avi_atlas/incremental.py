@@ -528,12 +528,32 @@ def kept(state: State, hit: Hit) -> dict[tuple, tuple]:
 
 
 def _merge_small(state: State, big: int = 50_000) -> None:
+    """Merge the small tables (an update's each) into one, placed after the big ones (a full build's).
+
+    Usually every big table comes before every small one, and no packed group names a table after
+    the first small one. Then the first small table keeps its place, and its lines keep theirs at
+    the head of the merged table: only the entries naming a later table are moved (an update's few
+    dozen pages and loose groups), and the packed groups are neither read nor packed again. Else
+    every entry is moved and the groups are packed anew (0.3 s at 10,000 papers)."""
     keep = [i for i, table in enumerate(state.tables) if len(table) >= big]
+    first = len(keep)  # the merged table's place
+    in_place = (keep == list(range(first)) and first < len(state.tables)
+                and all(table <= first for table in state.groups.packed))
+    merged = state.tables[first].lines() if in_place else []  # the merged table's lines
+    index = {line: n for n, line in enumerate(merged)}
     remap = {old: new for new, old in enumerate(keep)}
-    index: dict[str, int] = {}  # the merged table's lines
     lines: dict[int, list[str]] = {}
-    for noted in (state.pages, state.groups):
+
+    def place(line: str) -> int:
+        if line not in index:
+            index[line] = len(merged)
+            merged.append(line)
+        return index[line]
+
+    for noted in (state.pages, state.groups.loose if in_place else state.groups):
         for key, (table, raw) in list(noted.items()):
+            if in_place and table <= first:
+                continue  # a big table's entry, or the first small one's: as it was
             if table in remap:
                 noted[key] = (remap[table], raw)
                 continue
@@ -541,8 +561,8 @@ def _merge_small(state: State, big: int = 50_000) -> None:
                 lines[table] = state.tables[table].lines()
             ids = array("I")
             ids.frombytes(raw)
-            noted[key] = (len(keep), array("I", [index.setdefault(line, len(index))
-                                                 for line in map(lines[table].__getitem__, ids)]).tobytes())
-    state.groups.pack()  # (every group was set again, loose)
-    state.tables = [state.tables[i] for i in keep] + [Table.joined([pack(list(index))])]
+            noted[key] = (first, array("I", map(place, map(lines[table].__getitem__, ids))).tobytes())
+    if not in_place:
+        state.groups.pack()  # (every group was set again, loose)
+    state.tables = [state.tables[i] for i in keep] + [Table.joined([pack(merged)])]
     state.table_files = [state.table_files[i] for i in keep] + [None]
