@@ -12,7 +12,8 @@ Each figure is the median of ``--repeat`` runs (5 by default): on a shared machi
 a third slower than the next. The full build, Hugo's build and a one-change update of that full
 build run in turn, so that the three meet the same machine, and each ratio of the targets is the
 median of the ratios within a turn. Each timed run starts once the disk has written out what the
-runs before it left (``os.sync``).
+runs before it left (``os.sync``). Nothing is deleted while runs are timed: a site, catalog or cache
+a run is done with is moved aside (``Trash``) and deleted after the last run.
 """
 
 from __future__ import annotations
@@ -36,6 +37,34 @@ from generate import generate  # noqa: E402
 MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
            "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); t = time.perf_counter() - t; "
            "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+
+
+class Trash:
+    """Folders the runs are done with, moved aside (one rename) and deleted only after the last timed
+    run (``empty``).
+
+    On ext4 without a journal (this benchmark's machine: a VM's disk), making a file passes over
+    every inode freed in the last half minute or so, reading its inode table for each (the kernel's
+    ``recently_deleted``, fs/ext4/ialloc.c; a journaled file system does not): a build or a Hugo
+    build just after the previous site was deleted spent most of its time in the kernel, more with
+    each turn (Hugo on its own: 5.1 s, then 8.2, 11.3, 14.4, 15.7 and 16.7 s, 20 s of it system time),
+    measuring that and not the programs. Moved aside, nothing is freed while runs are timed."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.root = work / f".trash-{os.getpid()}"
+        self.moved = 0
+
+    def put(self, path: Path) -> None:
+        if path.exists() or path.is_symlink():
+            self.root.mkdir(parents=True, exist_ok=True)
+            path.rename(self.root / f"{self.moved}-{path.name}")
+            self.moved += 1
+
+    def empty(self) -> None:
+        """Delete what was moved aside, and what a run that was stopped left."""
+        for left in self.work.glob(".trash-*"):
+            shutil.rmtree(left, ignore_errors=True)
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
@@ -75,11 +104,10 @@ def site_shape(site: Path) -> tuple[int, int]:
     return len(pages), sum(p.stat().st_size for p in pages)
 
 
-def hugo_site(root: Path, pages: int, avg_bytes: int, seed: int = 3) -> Path:
+def hugo_site(root: Path, pages: int, avg_bytes: int, trash: Trash, seed: int = 3) -> Path:
     """A Hugo site with ``pages`` content pages whose HTML averages about ``avg_bytes``."""
     rng = random.Random(seed)
-    if root.exists():
-        shutil.rmtree(root)
+    trash.put(root)
     (root / "layouts" / "_default").mkdir(parents=True)
     (root / "hugo.toml").write_text('baseURL = "/"\ntitle = "bench"\n'
                                     'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n')
@@ -111,16 +139,16 @@ def touch_summary(paper: Path) -> None:
         paper.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Changed. ", 1))
 
 
-def measure(n: int, work: Path, hugo: bool, times: int = 5) -> dict:
+def measure(n: int, work: Path, hugo: bool, times: int, trash: Trash) -> dict:
     base = work / str(n)
     catalog, site = base / "catalog", base / "site"
+    trash.put(catalog)
     counts = generate(n, catalog)
     exe = shutil.which("avi-atlas") or "avi-atlas"
-    if site.exists():
-        shutil.rmtree(site)
+    trash.put(site)
     result: dict = {"papers": n, "records": counts, "repeat": times}
     cache = base / "record-cache"  # cache.py's folder, private to this run
-    shutil.rmtree(cache, ignore_errors=True)
+    trash.put(cache)
     os.environ["AVI_ATLAS_CACHE_DIR"] = str(cache)
     # as after `pip install .`, which compiles the program: each run must not compile it again
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -129,22 +157,22 @@ def measure(n: int, work: Path, hugo: bool, times: int = 5) -> dict:
     cold_site = base / "site-cold"
     result["validate_cold"] = repeated(validate + ["--no-cache"], times)
     result["build_cold"] = repeated([exe, "build", "--catalog", str(catalog), "--out", str(cold_site), "--no-search",
-                                     "--no-cache"], times, before=lambda: shutil.rmtree(cold_site, ignore_errors=True))
+                                     "--no-cache"], times, before=lambda: trash.put(cold_site))
     result["validate"] = timed(validate)  # fills the record cache
     result["validate_warm"] = repeated(validate, times)  # every record from the cache
     builds, hugos, ones = [], [], []
     hsite = None
     if hugo and shutil.which("hugo"):  # as many pages as avi-atlas writes, of the same average size
-        shutil.rmtree(site, ignore_errors=True)
+        trash.put(site)
         timed(build)
         pages, size = site_shape(site)
-        hsite = hugo_site(base / "hugo", pages, size // pages)
+        hsite = hugo_site(base / "hugo", pages, size // pages, trash)
     public = base / "hugo-public"
     for _ in range(times):  # in turn: a full build, Hugo's, and an update of that build after one record changed
-        shutil.rmtree(site, ignore_errors=True)
+        trash.put(site)
         builds.append(timed(build))  # into an empty folder, the record cache warm
         if hsite is not None:
-            shutil.rmtree(public, ignore_errors=True)
+            trash.put(public)
             hugos.append(timed(["hugo", "--quiet", "--destination", str(public)], cwd=hsite))
         touch_summary(catalog / "papers" / "paper-0.yaml")
         ones.append(timed(build))
@@ -178,12 +206,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is reported)")
     args = ap.parse_args()
     runs = []
+    trash = Trash(args.work)
     print(f"{platform.node()} · {platform.python_version()} · {platform.machine()}")
     header = (f"{'papers':>7} {'pages':>6} {'KB/pg':>6} {'val cold':>9} {'val 1chg':>9} {'val warm':>9} "
               f"{'build cold':>10} {'build':>8} {'no-chg':>7} {'1-chg':>7} {'hugo':>7} {'b/h':>5} {'1chg/b':>7} {'peak MB':>8}")
     print(header)
     for n in args.sizes:
-        r = measure(n, args.work, not args.no_hugo, args.repeat)
+        r = measure(n, args.work, not args.no_hugo, args.repeat, trash)
         runs.append(r)
         hugo_t = f"{r['hugo'][0]:7.2f}" if "hugo" in r else "      —"
         ratio = f"{r['build_over_hugo']:5.2f}" if "hugo" in r else "    —"
@@ -192,6 +221,7 @@ def main() -> None:
               f"{r['validate_one_change'][0]:9.2f} {r['validate_warm'][0]:9.2f} {r['build_cold'][0]:10.2f} "
               f"{r['build'][0]:8.2f} {r['rebuild_no_change'][0]:7.2f} {r['rebuild_one_change'][0]:7.2f} "
               f"{hugo_t} {ratio} {r['one_change_over_full']:7.1%} {peak:8.0f}", flush=True)
+    trash.empty()  # after every size's runs
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1) + "\n")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, write
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import run  # noqa: E402
@@ -43,7 +43,10 @@ def test_a_ratio_is_the_median_of_the_ratios_within_turns():
 @pytest.mark.skipif(shutil.which("avi-atlas") is None, reason="needs the installed avi-atlas command")
 def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "unused"))  # measure() sets its own
-    result = run.measure(40, tmp_path, hugo=False, times=1)
+    trash = run.Trash(tmp_path)
+    for old in ("site", "site-cold"):  # left by an earlier run
+        write(tmp_path / "40" / old / "marker", old)
+    result = run.measure(40, tmp_path, hugo=False, times=1, trash=trash)
     for key in ("validate_cold", "build_cold", "validate_warm", "build", "rebuild_no_change",
                 "rebuild_one_change", "validate_one_change"):
         wall, peak = result[key]
@@ -52,6 +55,14 @@ def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
     (turn,) = result["turns"]  # one full build and its update (and no Hugo build: hugo=False)
     assert turn == {"build": result["build"][0], "hugo": None, "one_change": result["rebuild_one_change"][0]}
     assert result["one_change_over_full"] == round(turn["one_change"] / turn["build"], 3)
+    # the sites it was done with were moved aside, not deleted, while it timed runs; emptied after
+    moved = {p.name: p for p in trash.root.iterdir()}
+    assert set(moved) == {"0-site", "1-site-cold"}, moved
+    assert all((moved[f"{n}-{old}"] / "marker").read_text() == old for n, old in enumerate(("site", "site-cold")))
+    assert (tmp_path / "40" / "site" / "index.html").is_file()
+    (tmp_path / ".trash-left-by-a-stopped-run").mkdir()
+    trash.empty()
+    assert not list(tmp_path.glob(".trash-*"))
 
 
 def test_where_times_every_page_by_kind(tmp_path: Path, monkeypatch):
