@@ -150,3 +150,38 @@ def test_an_update_takes_only_the_data_files_on_disk_that_the_last_build_wrote(t
              "data/catalog.bib": (render._digest(b"@misc{x}"), (), b"", frozenset(), b"")}
     assert render.OnDisk(tmp_path, noted).wait() == {"data/catalog.json": b'{"as": "written"}'}
     assert not [thread for thread in threading.enumerate() if thread.name == "avi-atlas data files"]
+
+
+def test_data_files_are_digested_and_written_in_a_thread_and_its_errors_reach_the_build(tmp_path):
+    """_Spool writes each data file an update renders, and notes its digest (the next update takes
+    the copy on disk only if it still has those bytes) and its size; a file it could not write is
+    reported in the build's own thread, by done(), and no thread is left either way."""
+    import threading
+
+    def ours() -> list[threading.Thread]:
+        return [thread for thread in threading.enumerate() if thread.name == "avi-atlas data files out"]
+
+    writer = render._Writer(tmp_path)
+    spool = render._Spool(writer)
+    files = {"data/catalog.json": b'{"a": 1}\n' * 50_000, "data/catalog.bib": b"@misc{x}\n", "feed.xml": b""}
+    for path, data in files.items():
+        spool.put(path, data, (None, "keys", b"spans", frozenset({"shared"}), b"shape"))
+    done = spool.done()
+    assert not ours()
+    assert {path: (tmp_path / path).read_bytes() for path in files} == files
+    assert done == {path: ((render._digest(data), "keys", b"spans", frozenset({"shared"}), b"shape"), len(data))
+                    for path, data in files.items()}
+
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    spool = render._Spool(writer)
+    spool.put("blocked/catalog.json", b"{}", (None, "", b"", frozenset(), b""))
+    spool.put("data/papers.csv", b"id\n", (None, "", b"", frozenset(), b""))
+    try:
+        spool.done()
+    except OSError:
+        pass
+    else:
+        raise AssertionError("a data file that could not be written went unreported")
+    assert not ours() and (tmp_path / "data/papers.csv").read_bytes() == b"id\n"  # the others are written
+    render._Spool(writer).close()  # one that was given nothing has no thread to end
+    assert not ours()

@@ -498,24 +498,25 @@ class _Renderer:
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
 
-    def render(self, page: Page) -> tuple[str | bytes, frozenset, tuple | None]:
+    def render(self, page: Page, digest: bool = True) -> tuple[str | bytes, frozenset, tuple | None]:
         """The page's text (encoded, for a data file made of fragments), what it read (its deps,
-        tracking.py), and for a data file made of fragments what an update of it needs (``spliced``)."""
+        tracking.py), and for a data file made of fragments what an update of it needs (``spliced``;
+        without its digest if not ``digest``: the caller takes it, see _Spool)."""
         if page.layout is not None:
             previous = _previous(page.splice) if page.splice is not None else None
             with tracking.everything():  # its fragments note their own reads (export.assemble)
                 made = export.assemble(page.layout(), previous)
-            return made.data, made.deps(), spliced(made)
+            return made.data, made.deps(), spliced(made, digest)
         with tracking.tracked() as deps:
             text = _render_one(page, self.env)
         return text, frozenset(deps), None
 
 
-def spliced(made: "export.Assembled") -> tuple:
+def spliced(made: "export.Assembled", digest: bool = True) -> tuple:
     """What the next update of an assembled data file needs: the digest of its bytes (the copy on
-    disk is used only if it still has them), its fragments' keys and spans, their shared deps, and
-    its skeleton (export.skeleton)."""
-    return (_digest(made.data), made.keys, made.spans.tobytes(), made.shared, made.skeleton)
+    disk is used only if it still has them; None if not ``digest``), its fragments' keys and spans,
+    their shared deps, and its skeleton (export.skeleton)."""
+    return (_digest(made.data) if digest else None, made.keys, made.spans.tobytes(), made.shared, made.skeleton)
 
 
 def _digest(data: bytes) -> bytes:
@@ -568,6 +569,65 @@ class OnDisk:
         return self._found
 
 
+class _Spool:
+    """The data files one process renders (an update's catalog.json, catalog.bib, papers.csv: 20 MB
+    at 10,000 papers), each digested (its ``spliced`` notes), written, and its writeback started, in
+    a thread while the process renders the next page: hashing and writing let go of the GIL.
+
+    Starting the writeback (``posix_fadvise``) has the file system place the file's blocks now. ext4
+    otherwise places them when the update moves the file over the old one (the rename: 0.01 s for
+    catalog.json's 12 MB at 10,000 papers), on the build's one thread. ``done()`` waits for the
+    thread: before the files are moved in, and before a worker could fork."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self._writer = writer
+        self._todo: list[tuple[str, bytes, tuple]] = []
+        self._ready = threading.Condition()
+        self._closed = False
+        self._done: dict[str, tuple[tuple, int]] = {}
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def put(self, path: str, data: bytes, splice: tuple) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="avi-atlas data files out", daemon=True)
+            self._thread.start()
+        with self._ready:
+            self._todo.append((path, data, splice))
+            self._ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._todo and not self._closed:
+                    self._ready.wait()
+                if not self._todo:
+                    return
+                path, data, splice = self._todo.pop(0)
+            try:
+                noted = (_digest(data),) + splice[1:]
+                size = self._writer.write(path, data, flush=True)
+            except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the build's thread
+                self._error = self._error or exc
+                continue
+            self._done[path] = (noted, size)
+
+    def close(self) -> None:
+        """Wait for the files put to be written (or to fail), and end the thread."""
+        if self._thread is not None:
+            with self._ready:
+                self._closed = True
+                self._ready.notify()
+            self._thread.join()
+
+    def done(self) -> dict[str, tuple[tuple, int]]:
+        """path → (its spliced notes, its size) of every file put; raises what writing one raised."""
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return self._done
+
+
 #: below this many pages one process renders them all; above, worker processes share the work
 PARALLEL_MIN_PAGES = 500
 CHUNK = 64  # light pages per task; a heavy page is a task of its own
@@ -603,8 +663,9 @@ class _Writer:
     def __init__(self, root: Path) -> None:
         self.root, self.made = os.fspath(root), set()
 
-    def write(self, rel_path: str, text: str | bytes) -> int:
-        """Write a page; the number of bytes written."""
+    def write(self, rel_path: str, text: str | bytes, flush: bool = False) -> int:
+        """Write a page; the number of bytes written. ``flush``: start writing it out to the disk
+        (see _Spool)."""
         target = f"{self.root}/{rel_path}"
         folder = target.rpartition("/")[0]
         if folder not in self.made:
@@ -621,6 +682,8 @@ class _Writer:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            if flush and hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # (its pages are dirty: none is dropped)
         finally:
             os.close(fd)
         return len(data)
@@ -695,13 +758,21 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
         sizes: dict[str, int] = {}
         if jobs <= 1:
             renderer, interner, writer, deps = _Renderer(pages, folder), Interner(), _Writer(root), {}
-            for page in pages:
-                text, page_deps, splice = renderer.render(page)
-                deps[page.path] = (0, interner.ids(page_deps))
-                if splice is not None:
-                    splices[page.path] = splice
-                sizes[page.path] = writer.write(page.path, text)
-                advance()
+            spool = _Spool(writer)
+            try:
+                for page in pages:
+                    text, page_deps, splice = renderer.render(page, digest=False)
+                    deps[page.path] = (0, interner.ids(page_deps))
+                    if splice is not None:  # a data file: digested and written in a thread
+                        spool.put(page.path, text, splice)  # type: ignore[arg-type]
+                    else:
+                        sizes[page.path] = writer.write(page.path, text)
+                    advance()
+            except BaseException:
+                spool.close()  # no thread left behind (what it wrote is in the stage, thrown away with it)
+                raise
+            for path, (splice, size) in spool.done().items():
+                splices[path], sizes[path] = splice, size
             memo, groups = {}, {}
             if renderer.cat is not None:
                 made = renderer.cat.groups()
