@@ -376,6 +376,19 @@ def test_a_table_joined_from_a_workers_chunks_is_its_whole_table():
     assert table.find([incremental.encode(dep).encode() for dep in table]) == {0, 1, 2, 3}
 
 
+def test_everything_is_found_first_in_an_interners_table_and_anywhere_in_another():
+    """Every change hits EVERYTHING; an Interner's table holds it as its first line, where find takes
+    it without searching, and any other table is searched for it as for any dep."""
+    star = incremental.encode(tracking.EVERYTHING).encode()
+    title = ("f", "papers", "p1", "title")
+    interner = incremental.Interner()
+    interner.ids(frozenset({title}))
+    assert interner.table().find([star, incremental.encode(title).encode()]) == {0, 1}
+    assert incremental.Table.joined([interner.new()]).find([star]) == {0}
+    assert incremental.Table.of([title, tracking.EVERYTHING]).find([star]) == {1}  # e.g. a merged table
+    assert incremental.Table.of([title]).find([star]) == set()
+
+
 @pytest.mark.parametrize("damage", ["not a dict", "starts cut", "text cut", "not ascii"])
 def test_a_damaged_table_file_means_a_full_build(synthetic: Path, tmp_path: Path, damage: str):
     from avi_atlas.cache import read_plain, write_plain
