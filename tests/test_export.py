@@ -143,6 +143,10 @@ def test_an_update_patches_the_changed_fragments_into_the_previous_text():
     assert patched.data == clean.data and patched.text() == "head\n" + "".join(texts[r] + ";\n" for r in "abcde") + "tail"
     data = patched.data
     assert [data[s:e].decode() for s, e in zip(patched.spans[::2], patched.spans[1::2])] == [texts[r] for r in "abcde"]
+    # its parts are the previous file's bytes between the new fragments, not a copy of them
+    old = [part for part in patched.parts if isinstance(part, memoryview)]
+    assert len(patched.parts) == 5 and len(old) == 3 and all(part.obj is first.data for part in old)
+    assert len(first.parts) == 1 and first.data is first.parts[0]
     # a record added: another skeleton, so the file is joined again, keeping the unchanged fragments' text
     texts["f"] = "<f ñ>"
     made.clear()

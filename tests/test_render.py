@@ -164,7 +164,11 @@ def test_data_files_are_digested_and_written_in_a_thread_and_its_errors_reach_th
     writer = render._Writer(tmp_path)
     spool = render._Spool(writer)
     files = {"data/catalog.json": b'{"a": 1}\n' * 50_000, "data/catalog.bib": b"@misc{x}\n", "feed.xml": b""}
-    for path, data in files.items():
+    old = memoryview(files["data/catalog.json"])
+    parts = {"data/catalog.json": (old[:100_000], b'{"b": 2}\n', old[100_009:]),  # as an update patches it
+             "data/catalog.bib": (files["data/catalog.bib"],), "feed.xml": ()}
+    files["data/catalog.json"] = b"".join(parts["data/catalog.json"])
+    for path, data in parts.items():
         spool.put(path, data, (None, "keys", b"spans", frozenset({"shared"}), b"shape"))
     done = spool.done()
     assert not ours()

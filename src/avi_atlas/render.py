@@ -498,15 +498,15 @@ class _Renderer:
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
 
-    def render(self, page: Page, digest: bool = True) -> tuple[str | bytes, frozenset, tuple | None]:
-        """The page's text (encoded, for a data file made of fragments), what it read (its deps,
+    def render(self, page: Page, digest: bool = True) -> tuple[str | tuple, frozenset, tuple | None]:
+        """The page's text (for a data file made of fragments: its bytes, in parts: export.Assembled), what it read (its deps,
         tracking.py), and for a data file made of fragments what an update of it needs (``spliced``;
         without its digest if not ``digest``: the caller takes it, see _Spool)."""
         if page.layout is not None:
             previous = _previous(page.splice) if page.splice is not None else None
             with tracking.everything():  # its fragments note their own reads (export.assemble)
                 made = export.assemble(page.layout(), previous)
-            return made.data, made.deps(), spliced(made, digest)
+            return made.parts, made.deps(), spliced(made, digest)
         with tracking.tracked() as deps:
             text = _render_one(page, self.env)
         return text, frozenset(deps), None
@@ -516,13 +516,19 @@ def spliced(made: "export.Assembled", digest: bool = True) -> tuple:
     """What the next update of an assembled data file needs: the digest of its bytes (the copy on
     disk is used only if it still has them; None if not ``digest``), its fragments' keys and spans,
     their shared deps, and its skeleton (export.skeleton)."""
-    return (_digest(made.data) if digest else None, made.keys, made.spans.tobytes(), made.shared, made.skeleton)
+    return (_digest(made.parts) if digest else None, made.keys, made.spans.tobytes(), made.shared, made.skeleton)
 
 
-def _digest(data: bytes) -> bytes:
-    """A data file's digest: SHA-256, which processors with SHA extensions (most x86 and ARM servers
-    of recent years) run about 2.5 times as fast as BLAKE2b; an update hashes its 20 MB of data
-    files twice (the copy on disk, checked; the new one, noted)."""
+def _digest(data: bytes | tuple) -> bytes:
+    """A data file's digest (of its bytes, or of its parts in order: export.Assembled): SHA-256,
+    which processors with SHA extensions (most x86 and ARM servers of recent years) run about 2.5
+    times as fast as BLAKE2b; an update hashes its 20 MB of data files twice (the copy on disk,
+    checked; the new one, noted)."""
+    if isinstance(data, tuple):
+        h = hashlib.sha256()
+        for part in data:
+            h.update(part)
+        return h.digest()
     return hashlib.sha256(data).digest()
 
 
@@ -581,14 +587,14 @@ class _Spool:
 
     def __init__(self, writer: _Writer) -> None:
         self._writer = writer
-        self._todo: list[tuple[str, bytes, tuple]] = []
+        self._todo: list[tuple[str, bytes | tuple, tuple]] = []
         self._ready = threading.Condition()
         self._closed = False
         self._done: dict[str, tuple[tuple, int]] = {}
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 
-    def put(self, path: str, data: bytes, splice: tuple) -> None:
+    def put(self, path: str, data: bytes | tuple, splice: tuple) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="avi-atlas data files out", daemon=True)
             self._thread.start()
@@ -663,9 +669,9 @@ class _Writer:
     def __init__(self, root: Path) -> None:
         self.root, self.made = os.fspath(root), set()
 
-    def write(self, rel_path: str, text: str | bytes, flush: bool = False) -> int:
-        """Write a page; the number of bytes written. ``flush``: start writing it out to the disk
-        (see _Spool)."""
+    def write(self, rel_path: str, text: str | bytes | tuple, flush: bool = False) -> int:
+        """Write a page (text, bytes, or bytes in parts: export.Assembled); the number of bytes
+        written. ``flush``: start writing it out to the disk (see _Spool)."""
         target = f"{self.root}/{rel_path}"
         folder = target.rpartition("/")[0]
         if folder not in self.made:
@@ -676,17 +682,20 @@ class _Writer:
             except FileExistsError:
                 pass
             self.made.add(folder)
-        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        parts = text if isinstance(text, tuple) else (text if isinstance(text, bytes) else text.encode("utf-8"),)
+        size = 0
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for part in parts:
+                view = memoryview(part)
+                size += len(view)
+                while view:
+                    view = view[os.write(fd, view):]
             if flush and hasattr(os, "posix_fadvise"):
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # (its pages are dirty: none is dropped)
         finally:
             os.close(fd)
-        return len(data)
+        return size
 
 
 _INTERNER = None  # a worker's dep table (incremental.Interner)
