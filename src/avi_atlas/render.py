@@ -499,9 +499,10 @@ class _Renderer:
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
 
     def render(self, page: Page, digest: bool = True) -> tuple[str | tuple, frozenset, tuple | None]:
-        """The page's text (for a data file made of fragments: its bytes, in parts: export.Assembled), what it read (its deps,
-        tracking.py), and for a data file made of fragments what an update of it needs (``spliced``;
-        without its digest if not ``digest``: the caller takes it, see _Spool)."""
+        """The page's text (for a data file made of fragments: its bytes, in parts, see
+        export.Assembled), what it read (its deps, tracking.py), and for a data file made of
+        fragments what an update of it needs (``spliced``; without its digest if not ``digest``:
+        the caller takes it, see _Spool)."""
         if page.layout is not None:
             previous = _previous(page.splice) if page.splice is not None else None
             with tracking.everything():  # its fragments note their own reads (export.assemble)
