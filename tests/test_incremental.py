@@ -216,11 +216,11 @@ def test_an_update_writes_a_small_table_and_a_missing_one_means_a_full_build(syn
     site = tmp_path / "site"
     first = pipeline.build(synthetic, site, use_cache=True)
     path = incremental.state_path(site)
-    before = {p.name: p.stat().st_mtime_ns for p in path.parent.glob(f"{path.stem}.t*.pickle")}
+    before = {p.name: p.stat().st_mtime_ns for p in path.parent.glob(f"{path.stem}.t*.deps")}
     assert before
     edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
     assert pipeline.build(synthetic, site, use_cache=True).rendered < 10
-    after = {p.name: p.stat().st_mtime_ns for p in path.parent.glob(f"{path.stem}.t*.pickle")}
+    after = {p.name: p.stat().st_mtime_ns for p in path.parent.glob(f"{path.stem}.t*.deps")}
     assert {k: after[k] for k in before} == before and len(after) == len(before) + 1  # the old ones untouched
     (path.parent / next(iter(before))).unlink()  # a damaged cache: the state cannot be trusted
     edit(synthetic / "papers/paper-3.yaml", r"Edited. ", "Edited twice. ")
@@ -389,21 +389,42 @@ def test_everything_is_found_first_in_an_interners_table_and_anywhere_in_another
     assert incremental.Table.of([title]).find([star]) == set()
 
 
-@pytest.mark.parametrize("damage", ["not a dict", "starts cut", "text cut", "not ascii"])
-def test_a_damaged_table_file_means_a_full_build(synthetic: Path, tmp_path: Path, damage: str):
-    from avi_atlas.cache import read_plain, write_plain
+@pytest.mark.parametrize("n", [0, 1, 3, 700])
+def test_a_table_file_maps_back_to_the_same_table(tmp_path: Path, n: int):
+    deps = [tracking.EVERYTHING, *(("f", "papers", f"p{i}", "title") for i in range(n - 1))][:n]
+    deps += [("g", "rows", ("a", None), "")] if n > 2 else []  # a dep encoded by ascii()
+    table = incremental.Table.of(deps)
+    incremental.write_table(tmp_path / "t.deps", table)
+    back = incremental.mapped(tmp_path / "t.deps")
+    assert back is not None and not isinstance(back.text, bytes)  # mapped, not read
+    assert len(back) == len(table) == len(deps) and list(back) == deps and back.lines() == table.lines()
+    needles = [incremental.encode(dep).encode() for dep in deps] + [b"f\x1fpapers\x1fnone\x1ftitle"]
+    assert back.find(needles[:3] + needles[-1:]) == table.find(needles[:3] + needles[-1:]) == set(range(min(n, 3)))
+    assert back.find(needles) == set(range(len(deps)))  # many at once: a dict of its lines
+    assert all(back[i] == dep for i, dep in enumerate(deps))
 
+
+@pytest.mark.parametrize("damage", ["another format", "empty", "starts cut", "text cut", "first line cut", "starts wrong",
+                                    "not ascii"])
+def test_a_damaged_table_file_means_a_full_build(synthetic: Path, tmp_path: Path, damage: str):
     site = tmp_path / "site"
     first = pipeline.build(synthetic, site, use_cache=True)
     path = incremental.state_path(site)
-    name = max(path.parent.glob(f"{path.stem}.t*.pickle"), key=lambda p: p.stat().st_size)
-    stored = read_plain(name)
-    assert incremental.load(site) is not None
-    damaged = {"not a dict": [1, 2], "starts cut": {**stored, "starts": stored["starts"][:-4]},
-               "text cut": {**stored, "text": stored["text"][:-1]},
-               "not ascii": {**stored, "text": stored["text"][:-2] + b"\xe9\n"}}[damage]
-    write_plain(name, damaged)
-    assert incremental.load(site) is None
+    name = max(path.parent.glob(f"{path.stem}.t*.deps"), key=lambda p: p.stat().st_size)
+    whole = name.read_bytes()
+    table = incremental.mapped(name)
+    assert table is not None and incremental.load(site) is not None and 100 < len(table) < incremental.BIG
+    end, trailer = table.end, whole[-32:]
+    text, starts = whole[:end], whole[end + -end % 4:-32]
+    damaged = {"another format": whole[:-32] + b"avi-atlas deps 2" + trailer[16:], "empty": b"",
+               "starts cut": whole[:-36] + trailer,
+               "text cut": text[:-1] + b"\0" * (-(end - 1) % 4) + starts + trailer[:16] + trailer[16:24]
+               + (end - 1).to_bytes(8, "little"),
+               "first line cut": b"x" + whole[1:],
+               "starts wrong": text + whole[end:end + -end % 4] + starts[:-4] + (end + 1).to_bytes(4, "little") + trailer,
+               "not ascii": text[:-2] + b"\xe9\n" + whole[end:]}[damage]
+    name.write_bytes(damaged)
+    assert incremental.mapped(name) is None and incremental.load(site) is None
     edit(synthetic / "papers/paper-3.yaml", r"^summary: >-\n  ", "summary: >-\n  Edited. ")
     assert pipeline.build(synthetic, site, use_cache=True).rendered == first.rendered
     assert same_as_clean(synthetic, site, tmp_path)
