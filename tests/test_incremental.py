@@ -404,6 +404,21 @@ def test_a_table_file_maps_back_to_the_same_table(tmp_path: Path, n: int):
     assert all(back[i] == dep for i, dep in enumerate(deps))
 
 
+def test_a_table_file_is_read_where_it_cannot_be_mapped(tmp_path: Path, monkeypatch):
+    import mmap
+
+    deps = [tracking.EVERYTHING, ("f", "papers", "p1", "title")]
+    incremental.write_table(tmp_path / "t.deps", incremental.Table.of(deps))
+
+    def refuse(*args, **kwargs):
+        raise OSError("this file system cannot map files")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    back = incremental.mapped(tmp_path / "t.deps")
+    assert back is not None and isinstance(back.text, bytes) and list(back) == deps
+    assert back.find([incremental.encode(deps[1]).encode()]) == {1}
+
+
 @pytest.mark.parametrize("damage", ["another format", "empty", "starts cut", "text cut", "first line cut", "starts wrong",
                                     "not ascii"])
 def test_a_damaged_table_file_means_a_full_build(synthetic: Path, tmp_path: Path, damage: str):

@@ -189,3 +189,15 @@ def test_data_files_are_digested_and_written_in_a_thread_and_its_errors_reach_th
     assert not ours() and (tmp_path / "data/papers.csv").read_bytes() == b"id\n"  # the others are written
     render._Spool(writer).close()  # one that was given nothing has no thread to end
     assert not ours()
+
+
+def test_a_file_system_that_refuses_the_writeback_hint_still_gets_the_file(tmp_path, monkeypatch):
+    import os
+
+    def refuse(*args):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(os, "posix_fadvise", refuse, raising=False)
+    spool = render._Spool(render._Writer(tmp_path))
+    spool.put("data/catalog.json", (b"{", b"}"), (None, "", b"", frozenset(), b""))
+    assert spool.done()["data/catalog.json"][1] == 2 and (tmp_path / "data/catalog.json").read_bytes() == b"{}"

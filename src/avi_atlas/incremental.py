@@ -277,8 +277,11 @@ def mapped(path: Path) -> Table | None:
     for ASCII lines. (A file mapped may be deleted: the mapping stays until the process ends.)"""
     try:
         with path.open("rb") as f:
-            whole = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # (an empty file cannot be mapped)
+            try:
+                whole: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # an empty file, or a file system that cannot map files: read it
+                whole = f.read()
+    except OSError:
         return None
     if len(whole) < 32 or whole[-32:-16] != TABLE_MAGIC:
         return None

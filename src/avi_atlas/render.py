@@ -693,7 +693,10 @@ class _Writer:
                 while view:
                     view = view[os.write(fd, view):]
             if flush and hasattr(os, "posix_fadvise"):
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # (its pages are dirty: none is dropped)
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # (its pages are dirty: none is dropped)
+                except OSError:
+                    pass  # only a hint, which some file systems do not take
         finally:
             os.close(fd)
         return size
