@@ -389,6 +389,18 @@ def test_everything_is_found_first_in_an_interners_table_and_anywhere_in_another
     assert incremental.Table.of([title]).find([star]) == set()
 
 
+def test_the_state_is_saved_into_a_cache_folder_not_made_yet(tmp_path: Path, monkeypatch):
+    """The state's table files are the first it writes: they make the cache folder if need be."""
+    monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "new" / "cache"))
+    interner = incremental.Interner()
+    page = ("f", "papers", "p1", "title")
+    ids = interner.ids(frozenset({page}))
+    state = incremental.State("b", "d", tables=[interner.table()], pages={"p": (0, ids)}, table_files=[None])
+    incremental.save(tmp_path / "site", state)
+    back = incremental.load(tmp_path / "site")
+    assert back is not None and back.deps_of("p") == {page}
+
+
 @pytest.mark.parametrize("n", [0, 1, 3, 700])
 def test_a_table_file_maps_back_to_the_same_table(tmp_path: Path, n: int):
     deps = [tracking.EVERYTHING, *(("f", "papers", f"p{i}", "title") for i in range(n - 1))][:n]

@@ -15,6 +15,7 @@ Any problem with the cache makes it empty, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -24,7 +25,7 @@ import sys
 import types
 import zlib
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, BinaryIO, Iterator, Union, get_args, get_origin
 
 from pydantic import BaseModel, __version__ as pydantic_version
 
@@ -65,13 +66,22 @@ def read_plain(path: Path) -> Any:
         return None
 
 
-def write_plain(path: Path, data: Any) -> None:
-    """Write ``data`` to ``path`` atomically (a temporary file, then a rename). Raises OSError."""
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file to write what ``path`` will hold: a temporary file beside it (its folder made if need
+    be), which takes its place once written, so that a reader sees the old file or the new one,
+    whole. Raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
-        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        yield f
     os.replace(tmp, path)
+
+
+def write_plain(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` atomically (``replacing``). Raises OSError."""
+    with replacing(path) as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # ---- a dict of maps, stored as a main file and a journal of the changes since -----------------------

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .cache import DIGEST, cache_dir, fingerprint, read_journaled, write_journaled
+from .cache import DIGEST, cache_dir, fingerprint, read_journaled, replacing, write_journaled
 from .freshness import signature
 from .models import KINDS as MODELS
 from .tracking import EVERYTHING
@@ -258,15 +258,12 @@ def load(out: Path) -> State | None:
 
 
 def write_table(path: Path, table: Table) -> None:
-    """Write ``table`` to ``path`` atomically, as ``mapped`` reads it. Raises OSError."""
+    """Write ``table`` to ``path`` atomically (cache.replacing), as ``mapped`` reads it. Raises OSError."""
     end = table.end
-    pad = -end % 4
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as f:
+    with replacing(path) as f:
         f.write(table.text[:end])
-        f.write(b"\0" * pad + bytes(table.starts) + TABLE_MAGIC
+        f.write(b"\0" * (-end % 4) + bytes(table.starts) + TABLE_MAGIC
                 + len(table).to_bytes(8, "little") + end.to_bytes(8, "little"))
-    os.replace(tmp, path)
 
 
 def mapped(path: Path) -> Table | None:
