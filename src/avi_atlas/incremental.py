@@ -103,7 +103,8 @@ def encode(dep: tuple) -> str:
     return "\x1e" + ascii(dep)
 
 
-EVERYTHING_LINE = encode(EVERYTHING).encode("ascii")
+#: an Interner's table starts with this line (EVERYTHING, see Interner), found there by Table.find
+EVERYTHING_FIRST = b"\n" + encode(EVERYTHING).encode("ascii") + b"\n"
 
 
 def decode(line: str) -> tuple:
@@ -166,7 +167,7 @@ class Table:
         found = set()
         text, starts, end = self.text, self.starts, self.end
         for needle in needles:
-            if needle == EVERYTHING_LINE and text[:len(EVERYTHING_LINE) + 2] == b"\n" + EVERYTHING_LINE + b"\n":
+            if needle == EVERYTHING_FIRST[1:-1] and text[:len(EVERYTHING_FIRST)] == EVERYTHING_FIRST:
                 found.add(0)  # where an Interner puts it (the lines are distinct: it is nowhere else)
                 continue
             at = text.find(b"\n" + needle + b"\n", 0, end)  # a whole line: lines hold no line break
