@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -588,9 +589,7 @@ class _Spool:
 
     def __init__(self, writer: _Writer) -> None:
         self._writer = writer
-        self._todo: list[tuple[str, bytes | tuple, tuple]] = []
-        self._ready = threading.Condition()
-        self._closed = False
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()  # (path, bytes, spliced notes); None: no more
         self._done: dict[str, tuple[tuple, int]] = {}
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -599,32 +598,20 @@ class _Spool:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="avi-atlas data files out", daemon=True)
             self._thread.start()
-        with self._ready:
-            self._todo.append((path, data, splice))
-            self._ready.notify()
+        self._todo.put((path, data, splice))
 
     def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._todo and not self._closed:
-                    self._ready.wait()
-                if not self._todo:
-                    return
-                path, data, splice = self._todo.pop(0)
+        while (job := self._todo.get()) is not None:
+            path, data, splice = job
             try:
-                noted = (_digest(data),) + splice[1:]
-                size = self._writer.write(path, data, flush=True)
+                self._done[path] = ((_digest(data),) + splice[1:], self._writer.write(path, data, flush=True))
             except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the build's thread
                 self._error = self._error or exc
-                continue
-            self._done[path] = (noted, size)
 
     def close(self) -> None:
         """Wait for the files put to be written (or to fail), and end the thread."""
-        if self._thread is not None:
-            with self._ready:
-                self._closed = True
-                self._ready.notify()
+        if self._thread is not None and self._thread.is_alive():
+            self._todo.put(None)
             self._thread.join()
 
     def done(self) -> dict[str, tuple[tuple, int]]:
