@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from functools import partial
 
 from avi_atlas import export, pipeline
 from avi_atlas.models import KINDS
@@ -69,12 +70,14 @@ def test_bibtex_bundle_skips_unverified(cat):
 def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
     from avi_atlas import tracking
 
-    def make():
+    def make(rid):
+        if rid == "y":
+            return "b"
         for dep in (("ids", "papers"), ("f", "papers", "x", "title"), ("has", "papers", "x"), ("f", "papers", "y", "title")):
             tracking.read(dep)
         return "a"
 
-    layout = ["[", ("papers", "x", make), ",", ("papers", "y", lambda: "b"), "]"]
+    layout = ["[", export.Run("papers", ["x", "y"], make, ","), "]"]
     out = export.assemble(layout)
     assert out.data == b"[a,b]" and out.keys == "papers/x\npapers/y"
     assert list(out.spans) == [1, 2, 3, 4]
@@ -86,8 +89,8 @@ def test_assemble_keeps_a_fragments_own_reads_apart_from_what_it_shares():
 
 
 def test_a_layout_s_skeleton_tells_apart_what_its_text_does_not_show():
-    def frag(kind, rid):
-        return (kind, rid, lambda: "")
+    def frag(kind, *ids, between=""):
+        return export.Run(kind, list(ids), lambda rid: "", between)
 
     same = [["a", frag("papers", "x"), "b"], ["a", frag("papers", "x"), "b"]]
     assert export.skeleton(same[0]) == export.skeleton(same[1])
@@ -102,6 +105,12 @@ def test_a_layout_s_skeleton_tells_apart_what_its_text_does_not_show():
         ["ab", frag("datasets", "x")],
         ["ab", frag("papers", "x"), frag("papers", "y")],
         ["ab", frag("papers", "y"), frag("papers", "x")],  # the same fragments in another order
+        ["ab", frag("papers", "x", "y")],
+        ["ab", frag("papers", "y", "x")],
+        ["ab", frag("papers", "x", "y", between=",")],  # another text between the fragments
+        ["ab", frag("papers", "x", "y", between=";")],
+        ["ab", frag("papers")],  # a run of no records
+        ["ab", frag("datasets")],
         ["ab"],
         ["papersx"],  # a fragment's key as literal text
         [],
@@ -120,16 +129,14 @@ def test_an_update_patches_the_changed_fragments_into_the_previous_text():
     texts = {rid: f"<{rid} é>" for rid in "abcde"}  # spans count bytes: é is two
     made = []
 
-    def fragment(rid):
-        def make():
-            made.append(rid)
-            tracking.read(("f", "papers", rid, "title"))
-            tracking.read(("f", "papers", "z", "title"))  # another record's field: shared
-            return texts[rid]
-        return ("papers", rid, make)
+    def make(rid):
+        made.append(rid)
+        tracking.read(("f", "papers", rid, "title"))
+        tracking.read(("f", "papers", "z", "title"))  # another record's field: shared
+        return texts[rid]
 
     def layout(ids):
-        return ["head\n", *(part for rid in ids for part in (fragment(rid), ";\n")), "tail"]
+        return ["head\n", export.Run("papers", list(ids), make, ";\n"), ";\n", "tail"]
 
     first = export.assemble(layout("abcde"))
     texts["b"], texts["d"] = "<b grew longer: ≥ ü>", "<>"
@@ -157,3 +164,27 @@ def test_an_update_patches_the_changed_fragments_into_the_previous_text():
     made.clear()
     relabelled = ["HEAD\n", *layout("abcdef")[1:]]
     assert export.assemble(relabelled, _previous(grown, set())).text().startswith("HEAD\n<a é>") and made == []
+
+
+def test_a_patch_finds_each_changed_fragment_among_several_runs():
+    # ids that begin like others (a key found must be a whole line), in runs of two kinds; few
+    # changed records are found by searching the keys, many by a dict of them (export.FEW)
+    ids = {"papers": [f"p{n}" for n in range(30)] + ["p"], "datasets": ["p1", "d", "d1"]}
+    texts = {(kind, rid): f"{kind[0]}:{rid}" for kind, rid_list in ids.items() for rid in rid_list}
+
+    def layout():
+        return ["{", *(part for kind in ids for part in (export.Run(kind, ids[kind], partial(lambda k, r: texts[k, r], kind), ","), "|")), "}"]
+
+    first = export.assemble(layout())
+    cases = ([("papers", "p1")], [("datasets", "p1"), ("papers", "p"), ("datasets", "d1")],
+             [("papers", f"p{n}") for n in range(1, 30)] + [("datasets", "d")],  # more than FEW
+             [("papers", "p1"), ("papers", "gone")])  # a record the file does not hold
+    assert len(cases[2]) > export.FEW
+    for changed in cases:
+        for kind, rid in changed:
+            texts[kind, rid] = texts.get((kind, rid), "") + "+"
+        patched = export.assemble(layout(), _previous(first, set(changed)))
+        clean = export.assemble(layout())
+        assert len(patched.parts) > 1  # patched, not joined again
+        assert patched.data == clean.data and list(patched.spans) == list(clean.spans)
+        first = clean
