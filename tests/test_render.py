@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import types
 
 import yaml
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from avi_atlas import render
 
-from .conftest import REPO
+from .conftest import FIXTURE_CATALOG, REPO
 
 # every character that means something to CommonMark, with words, digits, spaces and line breaks
 ALPHABET = st.sampled_from(list("ab z09.)\"'\\`*_[]<>&!#>+=|~-:/\n\t\r\x00\x0b é—") + ["  ", "\n\n", "1. ", "- ", "    "])
@@ -136,26 +137,58 @@ def test_the_programs_templates_are_compiled_once_and_never_served_stale(tmp_pat
         render.environment.cache_clear()
 
 
-def test_an_update_takes_only_the_data_files_on_disk_that_the_last_build_wrote(tmp_path):
-    """OnDisk reads the data files an update may patch in a thread: a file whose bytes are not the ones
-    the last build noted (edited), or that is gone, is left out (it is made again whole), and no
-    thread is left running once they are waited for (worker processes fork after)."""
+def test_an_update_takes_only_the_data_files_on_disk_that_the_last_build_wrote(tmp_path, monkeypatch):
+    """OnDisk reads the data files an update may patch in a thread: a file that is not the one the
+    last build noted once it was in place (edited, even to the same size and time; replaced; gone),
+    or that changed while it was read, is left out (it is made again whole), and no thread is left
+    running once they are waited for (worker processes fork after)."""
     import threading
+    import time
 
     (tmp_path / "data").mkdir()
-    (tmp_path / "data/catalog.json").write_bytes(b'{"as": "written"}')
-    (tmp_path / "data/papers.csv").write_bytes(b"id,title\nedited,by hand\n")
-    noted = {"data/catalog.json": (render._digest(b'{"as": "written"}'), (), b"", frozenset(), b""),
-             "data/papers.csv": (render._digest(b"id,title\n"), (), b"", frozenset(), b""),
-             "data/catalog.bib": (render._digest(b"@misc{x}"), (), b"", frozenset(), b"")}
-    assert render.OnDisk(tmp_path, noted).wait() == {"data/catalog.json": b'{"as": "written"}'}
+    files = {"data/catalog.json": b'{"as": "written"}', "data/papers.csv": b"id,title\n", "data/catalog.bib": b"@misc{x}"}
+    for path, data in files.items():
+        (tmp_path / path).write_bytes(data)
+    noted = {path: (None, (), b"", frozenset(), b"") for path in files}
+    render.signed(tmp_path, noted)
+    assert render.OnDisk(tmp_path, render.ASSEMBLED).wait(noted) == files
+
+    csv = tmp_path / "data/papers.csv"
+    old = csv.stat()
+    for _ in range(20):  # edited in place: same size, and the same modification time
+        time.sleep(0.005)  # (a clock that moves in coarse ticks would give the same change time at once)
+        csv.write_bytes(b"id,TITLE\n")
+        os.utime(csv, ns=(old.st_atime_ns, old.st_mtime_ns))
+        if os.stat(csv).st_ctime_ns != old.st_ctime_ns:
+            break
+    bib = tmp_path / "data/catalog.bib"
+    (tmp_path / "copy").write_bytes(files["data/catalog.bib"])
+    os.replace(tmp_path / "copy", bib)  # replaced by a file of the same bytes
+    os.utime(bib, ns=(old.st_atime_ns, noted["data/catalog.bib"][0][1]))
+    assert render.OnDisk(tmp_path, render.ASSEMBLED).wait(noted) == {"data/catalog.json": files["data/catalog.json"]}
     assert not [thread for thread in threading.enumerate() if thread.name == "avi-atlas data files"]
+    assert render.OnDisk(tmp_path, render.ASSEMBLED).wait() == {}  # nothing noted: a full build
+    (tmp_path / "data/catalog.json").unlink()
+    assert render.OnDisk(tmp_path, render.ASSEMBLED).wait(noted) == {}  # gone
+
+    (tmp_path / "data/catalog.json").write_bytes(files["data/catalog.json"])
+    looks = iter(range(2))  # a file whose signature moves while it is read (written to meanwhile)
+    monkeypatch.setattr(render, "file_signature", lambda st: (next(looks),))
+    assert render.OnDisk(tmp_path, ["data/catalog.json"]).wait({"data/catalog.json": ((0,),)}) == {}
 
 
-def test_data_files_are_digested_and_written_in_a_thread_and_its_errors_reach_the_build(tmp_path):
-    """_Spool writes each data file an update renders, and notes its digest (the next update takes
-    the copy on disk only if it still has those bytes) and its size; a file it could not write is
-    reported in the build's own thread, by done(), and no thread is left either way."""
+def test_the_data_files_an_update_reads_beforehand_are_those_laid_out_as_fragments():
+    from avi_atlas import pipeline
+
+    cat, report = pipeline.validate(FIXTURE_CATALOG)
+    assert report.ok
+    assert {page.path for page in render.plan(cat) if page.layout is not None} == set(render.ASSEMBLED)
+
+
+def test_data_files_are_written_in_a_thread_and_its_errors_reach_the_build(tmp_path):
+    """_Spool writes each data file an update renders, and gives back its spliced notes and its
+    size; a file it could not write is reported in the build's own thread, by done(), and no thread
+    is left either way."""
     import threading
 
     def ours() -> list[threading.Thread]:
@@ -173,7 +206,7 @@ def test_data_files_are_digested_and_written_in_a_thread_and_its_errors_reach_th
     done = spool.done()
     assert not ours()
     assert {path: (tmp_path / path).read_bytes() for path in files} == files
-    assert done == {path: ((render._digest(data), "keys", b"spans", frozenset({"shared"}), b"shape"), len(data))
+    assert done == {path: ((None, "keys", b"spans", frozenset({"shared"}), b"shape"), len(data))
                     for path, data in files.items()}
 
     (tmp_path / "blocked").write_text("a file where a folder should be")

@@ -41,7 +41,7 @@ from .freshness import signature
 from .models import KINDS as MODELS
 from .tracking import EVERYTHING
 
-FORMAT = 12
+FORMAT = 13
 KINDS = ("papers", "datasets", "benchmarks", "metrics")
 
 

@@ -335,8 +335,11 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     inputs = freshness.digest(program, seen.digest) if seen.stats is not None else ""
     if inputs and seen.up_to_date(inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
+    # an update patches the data files in the site: they are read and digested in a thread meanwhile
+    on_disk = render.OnDisk(out.resolve(), render.ASSEMBLED if use_cache and manifest else ())
     catalog, report = validate(root, settings, strict, progress, use_cache, stats)
     if not report.ok:
+        on_disk.wait()
         return report  # (the catalog is left for the exit by validate)
     pages = render.plan(catalog, base_url=base_url, repo_url=repo_url)
     # the state of the site in ``out``, if there is one to update (a manifest): a full build takes
@@ -349,14 +352,13 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     build_id = inputs[:16]  # the same inputs make the same site; the state names the inputs it saw
     if (previous is not None and previous.digest == digest and manifest.get("build") == previous.build
             and seen.intact()):
-        on_disk = render.OnDisk(out.resolve(), previous.spliced)  # the data files, read and checked meanwhile
         paths = [page.path for page in pages]
         changed = incremental.changes(previous.records, records)
         hit = incremental.expand(previous, tracking.matches(changed) if changed else set())
         stale = incremental.stale(previous, paths, hit)
         gone = set(previous.pages) - set(paths)
         catalog.kept = incremental.kept(previous, hit)  # back-links and pools whose deps did not change
-        found = on_disk.wait()
+        found = on_disk.wait(previous.spliced)  # those that are as the last build wrote them
         for page in pages:  # a data file of one fragment per record: keep the fragments of unchanged records
             if page.path in stale and page.layout is not None and page.path in found:
                 page.splice = (found[page.path], previous.spliced[page.path], hit.deps)
@@ -371,6 +373,7 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
         report.rendered = len(stale)
         _leave(locals())
         return report
+    on_disk.wait()  # no thread left when the workers fork
     rendered = render.write(pages, out, search=search, progress=progress, inputs=inputs, build=build_id)
     if use_cache:
         state = incremental.State(build_id, digest, records, program=program)

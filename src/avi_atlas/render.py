@@ -25,7 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import jinja2
 import markupsafe
@@ -358,6 +358,10 @@ def _node_bib(cat: Catalog, nid: str) -> str:
     return export.bibtex_bundle(cat, cat.papers_under("tasks", nid))  # in id order
 
 
+#: the data files laid out as one fragment per record (export.Run), which an update patches (OnDisk)
+ASSEMBLED = ("data/catalog.json", "data/catalog.bib", "data/papers.csv")
+
+
 def _data_files(cat: Catalog, base_url: str) -> list[Page]:
     files = [Page("data/catalog.json", layout=partial(export.catalog_json_layout, cat)),
              Page("data/catalog.bib", layout=partial(_all_bibtex, cat)),
@@ -499,39 +503,47 @@ class _Renderer:
         self.cat = cat
         self.env.globals["as_of"] = derive.as_of(cat) if cat is not None else None
 
-    def render(self, page: Page, digest: bool = True) -> tuple[str | tuple, frozenset, tuple | None]:
+    def render(self, page: Page) -> tuple[str | tuple, frozenset, tuple | None]:
         """The page's text (for a data file made of fragments: its bytes, in parts, see
         export.Assembled), what it read (its deps, tracking.py), and for a data file made of
-        fragments what an update of it needs (``spliced``; without its digest if not ``digest``:
-        the caller takes it, see _Spool)."""
+        fragments what an update of it needs (``spliced``)."""
         if page.layout is not None:
             previous = _previous(page.splice) if page.splice is not None else None
             with tracking.everything():  # its fragments note their own reads (export.assemble)
                 made = export.assemble(page.layout(), previous)
-            return made.parts, made.deps(), spliced(made, digest)
+            return made.parts, made.deps(), spliced(made)
         with tracking.tracked() as deps:
             text = _render_one(page, self.env)
         return text, frozenset(deps), None
 
 
-def spliced(made: "export.Assembled", digest: bool = True) -> tuple:
-    """What the next update of an assembled data file needs: the digest of its bytes (the copy on
-    disk is used only if it still has them; None if not ``digest``), its fragments' keys and spans,
-    their shared deps, and its skeleton (export.skeleton)."""
-    return (_digest(made.parts) if digest else None, made.keys, made.spans.tobytes(), made.shared, made.skeleton)
+def spliced(made: "export.Assembled") -> tuple:
+    """What the next update of an assembled data file needs: its signature in the site (None here:
+    taken once it is in place, ``signed``), its fragments' keys and spans, their shared deps, and its
+    skeleton (export.skeleton)."""
+    return (None, made.keys, made.spans.tobytes(), made.shared, made.skeleton)
 
 
-def _digest(data: bytes | tuple) -> bytes:
-    """A data file's digest (of its bytes, or of its parts in order: export.Assembled): SHA-256,
-    which processors with SHA extensions (most x86 and ARM servers of recent years) run about 2.5
-    times as fast as BLAKE2b; an update hashes its 20 MB of data files twice (the copy on disk,
-    checked; the new one, noted)."""
-    if isinstance(data, tuple):
-        h = hashlib.sha256()
-        for part in data:
-            h.update(part)
-        return h.digest()
-    return hashlib.sha256(data).digest()
+def file_signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """A data file's signature: size, modification and change times (ns), inode. Writing to the file
+    changes its times, replacing it its inode; and the change time is the kernel's, which no program
+    can set. An update takes the file on disk only if it still has the signature noted once the last
+    build put it in place (``signed``, ``OnDisk``). Before, that was a SHA-256 of its bytes: 20 MB
+    hashed twice in every update at 10,000 papers. (A write in the same tick of the clock as the
+    build's last look, leaving the size as it was, could go unseen: only a program writing into the
+    site while the build runs could do it.)"""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def signed(site: Path, splices: dict[str, tuple]) -> None:
+    """Note in each data file's ``spliced`` notes its signature, now that it is in ``site``, where
+    the next update finds it (a move changes the change time: the signature is taken after it)."""
+    for path, notes in splices.items():
+        try:
+            sig = file_signature(os.stat(site / path))
+        except OSError:
+            sig = None  # never matches: made again whole
+        splices[path] = (sig,) + notes[1:]
 
 
 def _previous(splice: tuple) -> "export.Previous | None":
@@ -548,39 +560,45 @@ def _previous(splice: tuple) -> "export.Previous | None":
 
 
 class OnDisk:
-    """The data files an update may patch (those the last build assembled from fragments: its
-    ``spliced`` notes), read from the site and checked against the digest the last build noted, in
-    a thread. Reads and SHA-256 let go of the GIL, so the thread runs on another core while the
-    update works out which pages to render (20 MB read and hashed at 10,000 papers, 0.02 s).
+    """The data files an update may patch (``ASSEMBLED``), read from the site in a thread, each with
+    its signature (``file_signature``) before and after the read. Reading lets go of the GIL, so the
+    thread runs on another core while the build validates (it knows which files the last build
+    noted, in its state, only later: incremental.load).
 
-    ``wait()`` gives path → bytes of each file that is the one the last build wrote; any other
-    (edited, gone, unreadable) is made again whole. Waited for before rendering, so no thread is
-    left when worker processes fork."""
+    ``wait(noted)`` gives path → bytes of each file that is the one the last build wrote (the
+    signature in its ``spliced`` notes, unchanged while it was read); any other (edited, gone,
+    unreadable) is made again whole. Waited for before rendering, so no thread is left when worker
+    processes fork."""
 
-    def __init__(self, site: Path, spliced: dict[str, tuple]):
-        self._todo = [(path, site / path, noted[0]) for path, noted in spliced.items()]
-        self._found: dict[str, bytes] = {}
-        self._thread = threading.Thread(target=self._read, name="avi-atlas data files", daemon=True)
+    def __init__(self, site: Path, paths: Iterable[str] = ()) -> None:
+        self._todo = [(path, site / path) for path in paths]
+        self._read: dict[str, tuple[bytes, tuple]] = {}  # path → (bytes, signature)
+        self._thread = threading.Thread(target=self._run, name="avi-atlas data files", daemon=True)
         self._thread.start()
 
-    def _read(self) -> None:
-        for path, live, digest in self._todo:
+    def _run(self) -> None:
+        for path, live in self._todo:
             try:
-                data = live.read_bytes()
+                with open(live, "rb") as f:
+                    before = file_signature(os.fstat(f.fileno()))
+                    data = f.read()
+                    after = file_signature(os.fstat(f.fileno()))
             except OSError:
                 continue
-            if _digest(data) == digest:
-                self._found[path] = data
+            if before == after:
+                self._read[path] = (data, before)
 
-    def wait(self) -> dict[str, bytes]:
+    def wait(self, noted: dict[str, tuple] | None = None) -> dict[str, bytes]:
         self._thread.join()
-        return self._found
+        if not noted:
+            return {}
+        return {path: data for path, (data, sig) in self._read.items() if path in noted and noted[path][0] == sig}
 
 
 class _Spool:
     """The data files one process renders (an update's catalog.json, catalog.bib, papers.csv: 20 MB
-    at 10,000 papers), each digested (its ``spliced`` notes), written, and its writeback started, in
-    a thread while the process renders the next page: hashing and writing let go of the GIL.
+    at 10,000 papers), each written and its writeback started in a thread while the process renders
+    the next page: writing lets go of the GIL.
 
     Starting the writeback (``posix_fadvise``) has the file system place the file's blocks now. ext4
     otherwise places them when the update moves the file over the old one (the rename: 0.01 s for
@@ -604,7 +622,7 @@ class _Spool:
         while (job := self._todo.get()) is not None:
             path, data, splice = job
             try:
-                self._done[path] = ((_digest(data),) + splice[1:], self._writer.write(path, data, flush=True))
+                self._done[path] = (splice, self._writer.write(path, data, flush=True))
             except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the build's thread
                 self._error = self._error or exc
 
@@ -761,7 +779,7 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
             spool = _Spool(writer)
             try:
                 for page in pages:
-                    text, page_deps, splice = renderer.render(page, digest=False)
+                    text, page_deps, splice = renderer.render(page)
                     deps[page.path] = (0, interner.ids(page_deps))
                     if splice is not None:  # a data file: digested and written in a thread
                         spool.put(page.path, text, splice)  # type: ignore[arg-type]
@@ -899,6 +917,7 @@ def write(pages: list[Page], out: Path, folder: Path | None = None, search: bool
         raise
     finally:
         os.umask(old_umask)
+    signed(out, deps.spliced)
     return deps
 
 
@@ -931,6 +950,7 @@ def update(pages: list[Page], gone: set[str], out: Path, files: dict[str, int], 
         os.replace(tmp, journal)  # the commit point: from here on the new site is what counts
         _roll_forward(out, stage, json.loads(journal.read_text()))
         os.unlink(journal)
+        signed(out, deps.spliced)
     except BaseException:
         if not (out.parent / f".{out.name}.journal-{os.getpid()}").exists():  # not committed
             shutil.rmtree(stage, ignore_errors=True)
