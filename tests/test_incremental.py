@@ -524,10 +524,18 @@ def test_packed_groups_are_found_as_loose_ones_and_a_loose_entry_stands_for_a_pa
     assert groups.holding([{1}, set()]) == set() and groups.holding([set(), {3}]) == {a}
     assert dict(groups.items()) == {**every, a: (1, ids(3))}
     assert incremental._packed(groups.packed, 2) is groups.packed
-    damaged = [{0: groups.packed[0][:2]}, {5: groups.packed[0]},  # a part missing; a table that is not there
-               {0: (groups.packed[0][0] + b"\nextra",) + groups.packed[0][1:]},  # a key too many
-               {0: (groups.packed[0][0], groups.packed[0][1][:-4], groups.packed[0][2])}]  # bytes cut
+    keys, raws, ends, line_ends = groups.packed[0]
+    damaged = [{0: groups.packed[0][:3]}, {5: groups.packed[0]},  # a part missing; a table that is not there
+               {0: (keys + b"\nextra", raws, ends, line_ends)},  # a key too many
+               {0: (keys, raws[:-4], ends, line_ends)},  # bytes cut
+               {0: (keys, raws, ends, line_ends[:-4])},  # a line's end missing
+               {0: (keys, raws, ends, line_ends[:-4] + array("I", [len(keys)]).tobytes())}]  # the last line's end moved
     assert all(incremental._packed(bad, 2) is None for bad in damaged)
+    # a line is cut out of the text by its end, and only once the text shows it is that line
+    assert [groups._line(0, n) for n in range(2)] == keys.decode().split("\n")
+    groups.packed[0] = (keys, raws, ends, array("I", [len(keys) + 1, len(keys) + 1]).tobytes())
+    groups._stops.clear()
+    assert groups._line(0, 1) == keys.decode().split("\n")[1] and groups.holding([{2}, set()]) == {b}
 
 
 def test_a_journal_holds_a_whole_value_only_when_it_is_not_the_main_file_s(tmp_path: Path):
