@@ -53,7 +53,7 @@ IMPORTED = time.perf_counter()
 #: the steps of an update that are timed, by module (each is called through its module, so
 #: replacing the module's attribute times every call)
 STEPS = {pipeline: ("validate", "load", "check_all"), rules: ("run",),
-         freshness: ("catalog_stats", "catalog_digest", "digest", "recorded", "intact"), prefetch: ("taken",),
+         freshness: ("catalog_stats", "listing", "catalog_digest", "digest", "recorded", "intact"), prefetch: ("taken",),
          incremental: ("load", "snapshot", "changes", "expand", "stale", "save"),
          render: ("plan", "update", "render_into")}
 

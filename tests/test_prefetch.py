@@ -74,10 +74,35 @@ def test_the_child_sees_what_the_build_would_see(catalog: Path, tmp_path: Path):
     assert prefetch._CHILD is not None
     seen, now = prefetch.taken(catalog, site), prefetch.look(catalog, site)
     assert seen is not None and seen._intact is True  # the child checked the site's files too
-    assert seen.stats == now.stats == freshness.catalog_stats(catalog) and len(seen.stats) > 5
+    assert seen.listing == now.listing == freshness.listing(catalog) and len(seen.listing[0]) > 5
     assert seen.digest == now.digest and seen.manifest == now.manifest == freshness.recorded(site)
     assert seen.intact() == now.intact() is True
     assert prefetch.taken(catalog, site) is None  # once only
+
+
+def test_what_the_child_lists_is_what_the_loader_would_list(catalog: Path):
+    """The child lists the catalog as discover would (pipeline.py): the same records in the same
+    order with the same signatures, and the same stray files reported."""
+    (catalog / "papers" / "notes.txt").write_text("x")
+    (catalog / "papers" / "a-paper.yml").write_text("x")
+    (catalog / "papers" / ".hidden.yaml").write_text("x")
+    (catalog / "datasets" / "sub").mkdir()
+    (catalog / "extra").mkdir()
+    (catalog / "metrics").rename(catalog / "metrics-folder")
+    (catalog / "metrics").write_text("a file where a folder should be")
+    prefetch.start(["validate", "-c", str(catalog)])
+    seen = prefetch.taken(catalog, None)
+    assert seen is not None
+    records, strays, top, not_folders = seen.listing
+    assert strays == [("papers", "a-paper.yml"), ("papers", "notes.txt"), ("datasets", "sub")]
+    assert not_folders == ["metrics"] and "extra" in top and ".hidden.yaml" not in str(records)
+    assert [rel for _, rel, _ in records] == sorted(rel for _, rel, _ in records if rel.startswith("papers/")) + sorted(
+        rel for _, rel, _ in records if rel.startswith("datasets/")) + sorted(rel for _, rel, _ in records if rel.startswith("benchmarks/"))
+    with_child = pipeline.validate(catalog, listing=seen.listing)[1]
+    alone = pipeline.validate(catalog)[1]
+    assert [str(issue) for issue in with_child.issues] == [str(issue) for issue in alone.issues]
+    assert {issue.code for issue in alone.issues} >= {"unexpected-file"} and len(
+        [i for i in alone.issues if i.code == "unexpected-file"]) == 6
 
 
 def test_the_child_sees_a_site_damaged_by_hand(catalog: Path, tmp_path: Path):
@@ -92,14 +117,14 @@ def test_the_child_sees_a_site_damaged_by_hand(catalog: Path, tmp_path: Path):
 def test_the_validate_child_looks_at_the_catalog_only(catalog: Path):
     prefetch.start(["validate", "-c", str(catalog)])
     seen = prefetch.taken(catalog, None)
-    assert seen is not None and seen.stats == freshness.catalog_stats(catalog)
+    assert seen is not None and seen.listing == freshness.listing(catalog)
     assert seen.site is None and seen.manifest == {} and seen.intact() is False
 
 
-def test_a_missing_catalog_has_no_stats(tmp_path: Path):
+def test_a_missing_catalog_has_no_listing(tmp_path: Path):
     prefetch.start(["build", "-c", str(tmp_path / "none"), "-o", str(tmp_path / "site")])
     seen = prefetch.taken(tmp_path / "none", tmp_path / "site")
-    assert seen is not None and seen.stats is None and seen.digest == "" and seen.manifest == {}
+    assert seen is not None and seen.listing is None and seen.digest == "" and seen.manifest == {}
 
 
 @pytest.mark.parametrize("asked", [("other", "site"), ("catalog", "other"), ("catalog", None)])
@@ -146,7 +171,7 @@ def test_a_seen_site_is_trusted_only_when_it_is_up_to_date(catalog: Path, tmp_pa
     stamp = (site / "index.html").stat().st_mtime_ns
     seen = prefetch.look(catalog, site)
     assert pipeline.build(catalog, site, seen=seen).up_to_date
-    damaged = prefetch.Seen(site, seen.stats, seen.digest, seen.manifest, _intact=False)
+    damaged = prefetch.Seen(site, seen.listing, seen.digest, seen.manifest, _intact=False)
     report = pipeline.build(catalog, site, seen=damaged)
     assert report.ok and not report.up_to_date and (site / "index.html").stat().st_mtime_ns != stamp
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterator, Mapping
 
-from . import tracking
+from . import freshness, tracking
 from .loader import Document
 from .models import Benchmark, Correction, Dataset, Metric, Node, Paper, Taxonomy
 
@@ -19,7 +19,7 @@ TREES = ("tasks", "methods", "challenges")
 #: the ``cached`` values kept between builds (plain data, cheap to store): back-links, related-paper
 #: pools, the newest-first order of the papers
 KEPT = ("property", "related_pools", "year_rank")
-KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
+KIND_ORDER = freshness.KIND_ORDER  # ("papers", "datasets", "benchmarks", "metrics")
 
 
 class Record:

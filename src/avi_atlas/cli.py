@@ -78,9 +78,9 @@ def validate(
     """Check every record and the catalog as a whole; report all issues at once."""
     settings = _settings(config)
     try:
-        seen = prefetch.taken(catalog, None)  # the catalog's signatures, if taken while the program imported
+        seen = prefetch.taken(catalog, None)  # what the catalog holds, if taken while the program imported
         _, report = pipeline.validate(catalog, settings, strict, progress=for_terminal(), use_cache=cache,
-                                      stats=seen.stats if seen is not None else None)
+                                      listing=seen.listing if seen is not None else None)
     except pipeline.UsageError as exc:
         raise _usage(str(exc))
     _print_report(report, format)

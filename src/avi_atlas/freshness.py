@@ -131,6 +131,57 @@ def catalog_stats(catalog: Path) -> dict[str, Signature]:
     return out
 
 
+#: the catalog's record folders, in the order they are read (catalog.KIND_ORDER)
+KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
+
+#: what a catalog folder holds, as ``listing`` gives it: (its record files as (kind, relative path,
+#: signature); the other entries of its record folders as (kind, name); the names at its top;
+#: the record folders that are not folders), all plain data
+Listing = tuple[list[tuple[str, str, "Signature | None"]], list[tuple[str, str]], list[str], list[str]]
+
+
+def listing(catalog: Path, stats: dict[str, Signature] | None = None) -> Listing:
+    """What a catalog folder holds, in order: every record file (``<kind>/<name>.yaml``, not hidden)
+    as (kind, relative path, signature), by kind (KIND_ORDER) then name; every other entry of a
+    record folder that is not hidden; the names at the top; the record folders that are files.
+    pipeline.discover reports all but the first. A signature is taken from ``stats`` if it is
+    there (one stat per file). ``avi-atlas build`` and ``validate`` take it in the child
+    (prefetch.py): sorting and sifting 10,000 names took 0.02 s of an update."""
+    stats = stats or {}
+    top = sorted(os.listdir(catalog))
+    records: list[tuple[str, str, Signature | None]] = []
+    strays: list[tuple[str, str]] = []
+    not_folders = []
+    for kind in KIND_ORDER:
+        folder = os.path.join(catalog, kind)
+        if not os.path.isdir(folder):
+            if os.path.exists(folder):
+                not_folders.append(kind)
+            continue
+        with os.scandir(folder) as entries:  # one listing; names sort as strings, no stat per file
+            found = sorted(entries, key=_name)
+        for entry in found:
+            name = entry.name
+            if name[0] == ".":
+                continue
+            if not name.endswith(".yaml") or not entry.is_file():
+                strays.append((kind, name))
+                continue
+            rel = f"{kind}/{name}"
+            sig = stats.get(rel)
+            if sig is None:
+                try:
+                    sig = signature(entry.stat())
+                except OSError:
+                    sig = None
+            records.append((kind, rel, sig))
+    return records, strays, top, not_folders
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
 def manifest(input_digest: str, build: str, files: dict[str, int]) -> str:
     """The manifest's text: the build's inputs and id, and the size of each file of the site. One
     line, as json's C encoder writes it: with ``indent`` json takes its Python encoder, which took

@@ -12,7 +12,6 @@ import gc
 import os
 from dataclasses import dataclass
 from functools import partial
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -62,56 +61,32 @@ class Loaded:
 ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
 
 
-_NAME = attrgetter("name")
-
-
-def discover(root: Path, report: Report,
-             stats: dict[str, Signature] | None = None) -> list[tuple[str, str, Signature | None]]:
+def discover(root: Path, report: Report, listing: freshness.Listing | None = None) -> list[tuple[str, str, Signature | None]]:
     """Every record file as (kind, path relative to ``root``, signature), sorted; stray files are
-    reported. A file's signature is taken from ``stats`` (freshness.catalog_stats) when it is there."""
-    stats = stats or {}
-    found: list[tuple[str, str, Signature | None]] = []
-    for entry in sorted(root.iterdir()):
-        if entry.name not in ROOT_ENTRIES and not entry.name.startswith("."):
-            close = did_you_mean(entry.name, sorted(ROOT_ENTRIES))
-            report.add(Issue(_display(entry), 0, 0, "unexpected-file",
-                             f"'{entry.name}' is not part of a catalog{close}",
+    reported. ``listing``: what the folder holds (freshness.listing), if the caller took it."""
+    records, strays, top, not_folders = listing if listing is not None else freshness.listing(root)
+    for name in top:
+        if name not in ROOT_ENTRIES and not name.startswith("."):
+            close = did_you_mean(name, sorted(ROOT_ENTRIES))
+            report.add(Issue(_display(root / name), 0, 0, "unexpected-file",
+                             f"'{name}' is not part of a catalog{close}",
                              hint="records go in papers/, datasets/, benchmarks/ or metrics/"))
     for kind in KIND_ORDER:
-        folder = root / kind
-        if folder.exists() and not folder.is_dir():
-            report.add(Issue(_display(folder), 0, 0, "unexpected-file",
+        if kind in not_folders:
+            report.add(Issue(_display(root / kind), 0, 0, "unexpected-file",
                              f"'{kind}' must be a folder of <id>.yaml records"))
-        if not folder.is_dir():
-            continue
-        with os.scandir(folder) as entries:  # one listing; names sort as strings, no stat per file
-            listing = sorted(entries, key=_NAME)
-        for entry in listing:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            if not name.endswith(".yaml") or not entry.is_file():
-                path = folder / entry.name
-                hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
-                report.add(Issue(_display(path), 0, 0, "unexpected-file",
-                                 f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
-                continue
-            rel = f"{kind}/{name}"  # strings: no Path per file
-            sig = stats.get(rel)
-            if sig is None:
-                try:
-                    sig = signature(entry.stat())
-                except OSError:
-                    sig = None
-            found.append((kind, rel, sig))
-    return found
+        for path in (root / kind / name for stray_kind, name in strays if stray_kind == kind):
+            hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
+            report.add(Issue(_display(path), 0, 0, "unexpected-file",
+                             f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
+    return records
 
 
 def load(root: Path, report: Report, progress: Progress = Progress(),
-         cache: RecordCache | None = None, stats: dict[str, Signature] | None = None) -> list[Loaded]:
+         cache: RecordCache | None = None, listing: freshness.Listing | None = None) -> list[Loaded]:
     """Stage 1: read the taxonomy, the corrections log and every record into positioned documents.
     A file unchanged since it last checked clean is taken from ``cache`` instead (see cache.py);
-    ``stats`` are the catalog's files' signatures if the caller has them (see discover)."""
+    ``listing``: what the catalog folder holds, if the caller took it (see discover)."""
     if not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise UsageError(f"catalog directory '{root}' {what}")
@@ -125,7 +100,7 @@ def load(root: Path, report: Report, progress: Progress = Progress(),
     if (root / CORRECTIONS_FILE).is_file():
         files.append(("corrections", CORRECTIONS_FILE))
     loaded = []
-    paths = [(kind, path, None) for kind, path in files] + discover(root, report, stats)
+    paths = [(kind, path, None) for kind, path in files] + discover(root, report, listing)
     base = _display(root)  # every record's shown path starts with the catalog's
     prefix = "" if base == "." else base.rstrip("/") + "/"
     top = os.path.join(str(root), "")  # ends with a separator: a file's path is top + its relative path
@@ -244,24 +219,24 @@ def gc_paused():
 
 def validate(root: Path, settings: config.Config | None = None, strict: bool = False,
              progress: Progress = Progress(), use_cache: bool = False,
-             stats: dict[str, Signature] | None = None) -> tuple[Catalog, Report]:
+             listing: freshness.Listing | None = None) -> tuple[Catalog, Report]:
     """Load, check, index and run every rule. Never raises for a user mistake in the catalog.
 
     ``settings`` re-grades rules (error, warning, off); ``strict`` makes warnings errors;
     ``use_cache`` takes files unchanged since they last checked clean from the record cache;
-    ``stats`` are the catalog's files' signatures if the caller took them already (see discover).
+    ``listing``: what the catalog folder holds, if the caller took it already (see discover).
     """
     with gc_paused():
-        result = _validate(root, settings, strict, progress, use_cache, stats)
+        result = _validate(root, settings, strict, progress, use_cache, listing)
     _leave(result)
     return result
 
 
 def _validate(root: Path, settings: config.Config | None, strict: bool, progress: Progress,
-              use_cache: bool, stats: dict[str, Signature] | None) -> tuple[Catalog, Report]:
+              use_cache: bool, listing: freshness.Listing | None) -> tuple[Catalog, Report]:
     report = Report()
     cache = RecordCache(root) if use_cache else None
-    loaded = load(root, report, progress, cache, stats)
+    loaded = load(root, report, progress, cache, listing)
     catalog = check_all(loaded, report, cache)
     if cache is None:
         report.extend(rules.run(catalog))
@@ -331,13 +306,13 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     # taken now unless a child took them, or again if what a killed build left behind changed the site
     if render.recover(out.resolve()) or seen is None:
         seen = prefetch.look(root, out)
-    stats, manifest = seen.stats or {}, seen.manifest  # what the site in ``out`` was built from, and its files
-    inputs = freshness.digest(program, seen.digest) if seen.stats is not None else ""
+    manifest = seen.manifest  # what the site in ``out`` was built from, and its files
+    inputs = freshness.digest(program, seen.digest) if seen.listing is not None else ""
     if inputs and seen.up_to_date(inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
     # an update patches the data files in the site: they are read and digested in a thread meanwhile
     on_disk = render.OnDisk(out.resolve(), render.ASSEMBLED if use_cache and manifest else ())
-    catalog, report = validate(root, settings, strict, progress, use_cache, stats)
+    catalog, report = validate(root, settings, strict, progress, use_cache, seen.listing)
     if not report.ok:
         on_disk.wait()
         return report  # (the catalog is left for the exit by validate)

@@ -7,7 +7,9 @@ papers 22,000 stats, 0.1 to 0.15 s of a one-record update's 0.8 s. Neither needs
 imported. So before importing, the command (``__main__``) forks a child that takes them on another
 core (``start``), and the build picks them up when it gets to them (``taken``):
 
-- the catalog's signatures (freshness.catalog_stats) and their digest (freshness.catalog_digest);
+- the catalog's signatures (freshness.catalog_stats) and their digest (freshness.catalog_digest),
+  and what its folders hold, as the loader reads them (freshness.listing: its record files in order,
+  with their signatures; stray files);
 - the site's manifest (freshness.recorded) and whether the site holds the files it lists
   (freshness.intact).
 
@@ -37,12 +39,13 @@ _CHILD: tuple[int, int, str, str | None] | None = None  # pid, read end of its p
 
 @dataclass
 class Seen:
-    """The catalog's files and the site's, as a build starts: the catalog's signatures (None if it
-    is not a folder) and their digest, and the site's manifest ({} if none). Whether the site holds
+    """The catalog's files and the site's, as a build starts: what the catalog holds (None if it
+    is not a folder, see freshness.listing) and the digest of its files' signatures, and the site's
+    manifest ({} if none). Whether the site holds
     what the manifest lists is looked at when first asked (``intact``), unless a child did."""
 
     site: Path | None
-    stats: dict[str, freshness.Signature] | None
+    listing: freshness.Listing | None
     digest: str
     manifest: dict
     _intact: bool | None = field(default=None, repr=False)
@@ -58,9 +61,11 @@ class Seen:
 
 
 def look(catalog: Path, site: Path | None) -> Seen:
-    """The catalog's signatures and the site's manifest, now (``site`` None: the catalog only)."""
+    """What the catalog holds, its files' digest and the site's manifest, now (``site`` None: the
+    catalog only)."""
     stats = freshness.catalog_stats(catalog) if catalog.is_dir() else None
-    return Seen(site, stats, freshness.catalog_digest(stats) if stats is not None else "",
+    return Seen(site, freshness.listing(catalog, stats) if stats is not None else None,
+                freshness.catalog_digest(stats) if stats is not None else "",
                 freshness.recorded(site) if site is not None else {})
 
 
@@ -110,7 +115,7 @@ def start(argv: list[str]) -> None:
             seen = look(Path(catalog), Path(site) if site is not None else None)
             if site is not None:
                 seen.intact()
-            data = memoryview(marshal.dumps((seen.stats, seen.digest, seen.manifest, seen._intact)))
+            data = memoryview(marshal.dumps((seen.listing, seen.digest, seen.manifest, seen._intact)))
             while data:
                 data = data[os.write(write, data):]
             code = 0
@@ -146,7 +151,7 @@ def taken(catalog: Path, site: Path | None) -> Seen | None:
             its_site != (os.path.abspath(site) if site is not None else None):
         return None
     try:
-        stats, digest, manifest, intact = marshal.loads(b"".join(chunks))
+        listing, digest, manifest, intact = marshal.loads(b"".join(chunks))
     except (EOFError, ValueError, TypeError):
         return None
-    return Seen(site, stats, digest, manifest, intact)
+    return Seen(site, listing, digest, manifest, intact)
