@@ -538,6 +538,26 @@ def test_packed_groups_are_found_as_loose_ones_and_a_loose_entry_stands_for_a_pa
     assert groups._line(0, 1) == keys.decode().split("\n")[1] and groups.holding([{2}, set()]) == {b}
 
 
+def test_a_journal_notes_exactly_the_entries_replaced_added_and_dropped():
+    """cache._delta: values compared by identity (an equal value made again counts as set), keys in
+    the same order compared in C, any other change of keys entry by entry."""
+    from avi_atlas import cache
+
+    old = {f"k{i}": (i, f"v{i}") for i in range(50)}
+    same = dict(old)
+    assert cache._delta(same, old) == ({}, [])
+    same["k7"], same["k9"] = (7, "v7"), (9, "changed")  # made again, equal; and another value
+    assert cache._delta(same, old) == ({"k7": (7, "v7"), "k9": (9, "changed")}, [])
+    grown = {**old, "k50": (50, "v50")}
+    assert cache._delta(grown, old) == ({"k50": (50, "v50")}, [])
+    shrunk = {key: value for key, value in old.items() if key != "k3"}
+    assert cache._delta(shrunk, old) == ({}, ["k3"])
+    moved = dict(reversed(old.items()))  # the same entries in another order: nothing to note
+    assert cache._delta(moved, old) == ({}, [])
+    swapped = {("k1" if key == "k0" else "k0" if key == "k1" else key): value for key, value in old.items()}
+    assert cache._delta(swapped, old) == ({"k1": old["k0"], "k0": old["k1"]}, [])  # keys in place, values swapped
+
+
 def test_a_journal_holds_a_whole_value_only_when_it_is_not_the_main_file_s(tmp_path: Path):
     from avi_atlas import cache
 

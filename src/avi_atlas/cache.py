@@ -24,6 +24,8 @@ import pickle
 import sys
 import types
 import zlib
+from itertools import compress
+from operator import eq, is_not
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Iterator, Union, get_args, get_origin
 
@@ -116,6 +118,17 @@ def read_journaled(path: Path, maps: tuple[str, ...]) -> tuple[dict | None, dict
     return data, main
 
 
+def _delta(new: dict, old: dict) -> tuple[dict, list]:
+    """The entries of ``new`` whose value is not the very object ``old`` holds for their key, and
+    the keys of ``old`` that ``new`` lacks. When both have the same keys in the same order (an
+    update's usual case), the values are compared in C, not by a Python step per entry (10,000
+    records and 11,000 pages each save)."""
+    if len(new) == len(old) and all(map(eq, new, old)):
+        return {key: new[key] for key in compress(new, map(is_not, new.values(), old.values()))}, []
+    return ({key: value for key, value in new.items() if old.get(key, _ABSENT) is not value},
+            [key for key in old if key not in new])
+
+
 def write_journaled(path: Path, data: dict, base: dict, maps: tuple[str, ...]) -> dict:
     """Store ``data``: when it differs from ``base`` (what the main file holds) in few entries of
     its ``maps``, as a journal of those changes beside the main file (an update of one record
@@ -124,11 +137,9 @@ def write_journaled(path: Path, data: dict, base: dict, maps: tuple[str, ...]) -
     file it applies to, so a run killed between the two never mixes them. Raises OSError."""
     sets, drops, changed, total = {}, {}, 0, 0
     for name in maps:
-        new, old = data[name], base.get(name, {})
-        sets[name] = {key: value for key, value in new.items() if old.get(key, _ABSENT) is not value}
-        drops[name] = [key for key in old if key not in new]
+        sets[name], drops[name] = _delta(data[name], base.get(name, {}))
         changed += len(sets[name]) + len(drops[name])
-        total += len(new)
+        total += len(data[name])
     if base.get("token") is not None and changed <= JOURNAL_SHARE * total:
         # any other key is journaled whole, unless it is the very value the main file holds
         whole = {key: value for key, value in data.items() if key not in maps and base.get(key, _ABSENT) is not value}
@@ -345,7 +356,7 @@ class RecordCache:
 
     def remember(self, verdicts: dict[str, tuple[Signature, tuple, tuple | None]],
                  members: dict[str, tuple[set[str], set[str]]], context: tuple) -> None:
-        snapshot = (context, {kind: (tuple(sorted(ids)), tuple(sorted(broken))) for kind, (ids, broken) in members.items()})
+        snapshot = (context, {kind: (frozenset(ids), frozenset(broken)) for kind, (ids, broken) in members.items()})
         if verdicts != self.verdicts or snapshot != self.context:
             self.verdicts, self.context, self.changed = verdicts, snapshot, True
 
