@@ -224,13 +224,27 @@ def test_data_files_are_written_in_a_thread_and_its_errors_reach_the_build(tmp_p
     assert not ours()
 
 
-def test_a_file_system_that_refuses_the_writeback_hint_still_gets_the_file(tmp_path, monkeypatch):
+def test_a_file_system_that_refuses_to_reserve_blocks_still_gets_the_file(tmp_path, monkeypatch):
     import os
 
-    def refuse(*args):
-        raise OSError(22, "Invalid argument")
+    asked = []
 
-    monkeypatch.setattr(os, "posix_fadvise", refuse, raising=False)
+    def refuse(fd, offset, length):
+        asked.append(length)
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "posix_fallocate", refuse, raising=False)
     spool = render._Spool(render._Writer(tmp_path))
-    spool.put("data/catalog.json", (b"{", b"}"), (None, "", b"", frozenset(), b""))
-    assert spool.done()["data/catalog.json"][1] == 2 and (tmp_path / "data/catalog.json").read_bytes() == b"{}"
+    spool.put("data/catalog.json", (b"{", memoryview(b"ab")[1:], b"}"), (None, "", b"", frozenset(), b""))
+    spool.put("data/papers.csv", (), (None, "", b"", frozenset(), b""))  # empty: nothing to reserve
+    done = spool.done()
+    assert asked == [3]  # the whole file's size, in bytes
+    assert done["data/catalog.json"][1] == 3 and (tmp_path / "data/catalog.json").read_bytes() == b"{b}"
+    assert (tmp_path / "data/papers.csv").read_bytes() == b""
+
+
+def test_reserving_a_data_file_s_blocks_leaves_it_its_own_size(tmp_path):
+    writer = render._Writer(tmp_path)
+    for data in (b"", b"x", b"{" * 70_000):
+        assert writer.write("data/catalog.json", (data,), allocate=True) == len(data)
+        assert (tmp_path / "data/catalog.json").read_bytes() == data
