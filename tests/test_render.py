@@ -248,3 +248,28 @@ def test_reserving_a_data_file_s_blocks_leaves_it_its_own_size(tmp_path):
     for data in (b"", b"x", b"{" * 70_000):
         assert writer.write("data/catalog.json", (data,), allocate=True) == len(data)
         assert (tmp_path / "data/catalog.json").read_bytes() == data
+
+def test_a_record_page_makes_its_context_title_and_later_when_first_asked():
+    from functools import partial
+
+    from avi_atlas import pipeline
+
+    cat, report = pipeline.validate(FIXTURE_CATALOG)
+    assert report.ok
+    shared = {"cat": cat, "base_url": "/", "repo_url": ""}
+    pid = next(iter(cat.papers))
+    page = render._RecordPage(f"papers/{pid}/index.html", "paper.html", "papers", pid, shared)
+    assert set(vars(page)) == {"path", "template", "_of"}  # nothing else made yet
+    eager = render.Page(f"papers/{pid}/index.html", "paper.html", {"id": pid, **shared},
+                        partial(render._record_title, cat, "papers", pid), later=partial(render._paper_context, cat, pid))
+    assert (page.path, page.template, page.context) == (eager.path, eager.template, eager.context)
+    assert page.title() == eager.title() == cat.papers[pid].title
+    page.title = page.title()  # as rendering does: the value set stays
+    assert page.title == cat.papers[pid].title and page.later().keys() == eager.later().keys()
+    assert page.content is None and page.layout is None and page.splice is None
+    other = render._RecordPage(f"papers/{pid}/index.html", "paper.html", "papers", pid, shared)
+    other.splice = ("x",)
+    other.title = "set before any part was made"
+    assert other.context == eager.context and other.title == "set before any part was made"
+    pages = render.plan(cat)
+    assert all(isinstance(p, render._RecordPage) for p in pages if p.template == "paper.html")

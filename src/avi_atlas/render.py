@@ -69,6 +69,52 @@ class Page:
     splice: tuple | None = None
 
 
+class _RecordPage(Page):
+    """A record's page (one of 11,000 at 10,000 papers, made on every build): its path and template
+    at once, its context, title and ``later`` when first asked. An update renders a few record
+    pages and only needs the others' paths: making all of them whole took 0.008 s of it."""
+
+    def __init__(self, path: str, template: str, kind: str, rid: str, shared: dict[str, Any]) -> None:
+        self.path, self.template, self._of = path, template, (kind, rid, shared)
+
+    def _part(self, name: str) -> Any:
+        made = self.__dict__
+        if name not in made:
+            kind, rid, shared = self._of
+            cat = shared["cat"]
+            made.setdefault("context", {"id": rid, **shared})
+            made.setdefault("title", partial(_record_title, cat, kind, rid))
+            made.setdefault("later", partial(LATER[kind], cat, rid))
+        return made[name]
+
+    def _set(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value  # (``_part`` makes only the parts not set)
+
+    @property  # type: ignore[override]
+    def context(self) -> dict[str, Any]:
+        return self._part("context")
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._set("context", value)
+
+    @property  # type: ignore[override]
+    def title(self) -> str | Callable[[], str]:
+        return self._part("title")
+
+    @title.setter
+    def title(self, value: str | Callable[[], str]) -> None:
+        self._set("title", value)
+
+    @property  # type: ignore[override]
+    def later(self) -> Callable[[], dict[str, Any]] | None:
+        return self._part("later")
+
+    @later.setter
+    def later(self, value: Callable[[], dict[str, Any]] | None) -> None:
+        self._set("later", value)
+
+
 def templates_dir() -> Path:
     """Templates ship inside the wheel (avi_atlas/templates) or sit at the repository root."""
     packaged = Path(str(resources.files("avi_atlas"))) / "templates"
@@ -263,10 +309,9 @@ def plan(cat: Catalog, base_url: str = "/", repo_url: str = "") -> list[Page]:
     records: dict[int, list[Page]] = {1: [], 2: []}  # record pages by cost class (never heavy)
     for kind, template in (("papers", "paper.html"), ("datasets", "dataset.html"),
                            ("benchmarks", "benchmark.html"), ("metrics", "metric.html")):
-        made, later = records[_cost_class(Page("", template))], LATER[kind]
+        made = records[_cost_class(Page("", template))]
         for rid in sorted(cat.records[kind]):
-            made.append(Page(f"{kind}/{rid}/index.html", template, {"id": rid, **shared},
-                             partial(_record_title, cat, kind, rid), later=partial(later, cat, rid)))
+            made.append(_RecordPage(f"{kind}/{rid}/index.html", template, kind, rid, shared))
     tail = [Page("search/index.html", "search.html", {}, "Search"),
             Page("404.html", "404.html", {"absolute_links": True}, "Not found"), *_data_files(cat, base_url)]
     for page in head + tail:
