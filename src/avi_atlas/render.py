@@ -31,7 +31,7 @@ import jinja2
 import markupsafe
 from markupsafe import Markup
 
-from . import charts, derive, escaping, export, freshness, related, tables, tracking
+from . import derive, escaping, export, freshness, related, tracking
 from .catalog import TREES, Catalog
 from .links import Links, comparison_row
 from .models.base import is_url
@@ -338,6 +338,8 @@ def _record_title(cat: Catalog, kind: str, rid: str) -> str:
 
 
 def _index_context(cat: Catalog, kind: str) -> dict[str, Any]:
+    from . import tables  # (pages an update seldom renders: imported when one does)
+
     models = cat.models(kind)
     if kind == "papers":
         ids = sorted(models, key=lambda p: (-(models[p].year or 0), models[p].title.casefold()))
@@ -353,6 +355,8 @@ def _paper_context(cat: Catalog, pid: str) -> dict[str, Any]:
 
 
 def _dataset_context(cat: Catalog, did: str) -> dict[str, Any]:
+    from . import tables  # (pages an update seldom renders: imported when one does)
+
     users = sorted(cat.papers_by["datasets"].get(did, []), key=lambda p: (-(cat.papers[p].year or 0), p))
     return {"dataset": cat.records["datasets"][did].whole(), "record": cat.records["datasets"][did],
             "rows": tables.comparison(cat, users)}
@@ -446,6 +450,8 @@ def _make_tree_view(cat: Catalog) -> dict[str, list[dict]]:
 
 
 def _home_context(cat: Catalog) -> dict[str, Any]:
+    from . import charts  # (pages an update seldom renders: imported when one does)
+
     trees = _tree_view(cat)
     pillars = cat.roots("tasks")
     by_pillar = {p: cat.papers_under("tasks", p) for p in pillars}
@@ -465,6 +471,8 @@ def _home_context(cat: Catalog) -> dict[str, Any]:
 
 
 def _node_context(cat: Catalog, tree: str, nid: str) -> dict[str, Any]:
+    from . import charts, tables  # (pages an update seldom renders: imported when one does)
+
     papers = sorted(cat.papers_under(tree, nid), key=derive.newest_first(cat).__getitem__)
     ids = [nid, *cat.descendants(tree, nid)]
     # a group or pillar lists its newest papers; its leaves list all of theirs
@@ -495,6 +503,8 @@ def _node_context(cat: Catalog, tree: str, nid: str) -> dict[str, Any]:
 
 
 def _sota_charts(cat: Catalog, bid: str) -> list[dict]:
+    from . import charts  # (pages an update seldom renders: imported when one does)
+
     out = []
     for metric in derive.leaderboard(cat, bid).metrics:
         points, steps = derive.sota(cat, bid, metric)
