@@ -234,10 +234,11 @@ def catalog_json_layout(cat: Catalog) -> Layout:
     record per line: readable, diff-friendly, and written by json's C encoder (indent is not)."""
     taxonomy = {tree: [_plain(n) | {"url": f"{tree}/{nid}/"} for nid, n in cat.nodes[tree].items()] for tree in TREES}
     out: Layout = ['{\n "format": "avi-atlas catalog",\n "version": 1,\n "taxonomy": ',
-                                 json.dumps(taxonomy, ensure_ascii=False)]
+                   json.dumps(taxonomy, ensure_ascii=False)]
     for kind in KINDS:
         ids = list(cat.models(kind))
-        out += [f",\n {json.dumps(kind)}: " + ("{\n" if ids else "{}"), Run(kind, ids, partial(_json_entry, cat, kind), ",\n")]
+        out += [f",\n {json.dumps(kind)}: " + ("{\n" if ids else "{}"),
+                Run(kind, ids, partial(_json_entry, cat, kind), ",\n")]
         if ids:
             out.append("\n }")
     corrections = [c.model_dump(mode="json") for c in cat.corrections]

@@ -137,7 +137,7 @@ KIND_ORDER = ("papers", "datasets", "benchmarks", "metrics")
 #: what a catalog folder holds, as ``listing`` gives it: (its record files as (kind, relative path,
 #: signature); the other entries of its record folders as (kind, name); the names at its top;
 #: the record folders that are not folders), all plain data
-Listing = tuple[list[tuple[str, str, "Signature | None"]], list[tuple[str, str]], list[str], list[str]]
+Listing = tuple[list[tuple[str, str, Signature | None]], list[tuple[str, str]], list[str], list[str]]
 
 
 def listing(catalog: Path, stats: dict[str, Signature] | None = None) -> Listing:

@@ -61,7 +61,8 @@ class Loaded:
 ROOT_ENTRIES = {TAXONOMY_FILE, "provenance", CORRECTIONS_FILE, "README.md", *KIND_ORDER}
 
 
-def discover(root: Path, report: Report, listing: freshness.Listing | None = None) -> list[tuple[str, str, Signature | None]]:
+def discover(root: Path, report: Report,
+             listing: freshness.Listing | None = None) -> list[tuple[str, str, Signature | None]]:
     """Every record file as (kind, path relative to ``root``, signature), sorted; stray files are
     reported. ``listing``: what the folder holds (freshness.listing), if the caller took it."""
     records, strays, top, not_folders = listing if listing is not None else freshness.listing(root)
@@ -310,7 +311,7 @@ def _build(root: Path, out: Path, base_url: str, search: bool, repo_url: str, se
     inputs = freshness.digest(program, seen.digest) if seen.listing is not None else ""
     if inputs and seen.up_to_date(inputs):
         return Report(up_to_date=True)  # built from exactly these inputs, which validated then
-    # an update patches the data files in the site: they are read and digested in a thread meanwhile
+    # an update patches the data files in the site: they are read in a thread meanwhile
     on_disk = render.OnDisk(out.resolve(), render.ASSEMBLED if use_cache and manifest else ())
     catalog, report = validate(root, settings, strict, progress, use_cache, seen.listing)
     if not report.ok:

@@ -41,8 +41,8 @@ _CHILD: tuple[int, int, str, str | None] | None = None  # pid, read end of its p
 class Seen:
     """The catalog's files and the site's, as a build starts: what the catalog holds (None if it
     is not a folder, see freshness.listing) and the digest of its files' signatures, and the site's
-    manifest ({} if none). Whether the site holds
-    what the manifest lists is looked at when first asked (``intact``), unless a child did."""
+    manifest ({} if none). Whether the site holds what the manifest lists is looked at when first
+    asked (``intact``), unless a child did."""
 
     site: Path | None
     listing: freshness.Listing | None
