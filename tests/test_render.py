@@ -186,9 +186,8 @@ def test_the_data_files_an_update_reads_beforehand_are_those_laid_out_as_fragmen
 
 
 def test_data_files_are_written_in_a_thread_and_its_errors_reach_the_build(tmp_path):
-    """_Spool writes each data file an update renders, and gives back its spliced notes and its
-    size; a file it could not write is reported in the build's own thread, by done(), and no thread
-    is left either way."""
+    """_Spool writes each data file an update renders, and gives back its size; a file it could not
+    write is reported in the build's own thread, by done(), and no thread is left either way."""
     import threading
 
     def ours() -> list[threading.Thread]:
@@ -202,17 +201,16 @@ def test_data_files_are_written_in_a_thread_and_its_errors_reach_the_build(tmp_p
              "data/catalog.bib": (files["data/catalog.bib"],), "feed.xml": ()}
     files["data/catalog.json"] = b"".join(parts["data/catalog.json"])
     for path, data in parts.items():
-        spool.put(path, data, (None, "keys", b"spans", frozenset({"shared"}), b"shape"))
+        spool.put(path, data)
     done = spool.done()
     assert not ours()
     assert {path: (tmp_path / path).read_bytes() for path in files} == files
-    assert done == {path: ((None, "keys", b"spans", frozenset({"shared"}), b"shape"), len(data))
-                    for path, data in files.items()}
+    assert done == {path: len(data) for path, data in files.items()}
 
     (tmp_path / "blocked").write_text("a file where a folder should be")
     spool = render._Spool(writer)
-    spool.put("blocked/catalog.json", b"{}", (None, "", b"", frozenset(), b""))
-    spool.put("data/papers.csv", b"id\n", (None, "", b"", frozenset(), b""))
+    spool.put("blocked/catalog.json", b"{}")
+    spool.put("data/papers.csv", b"id\n")
     try:
         spool.done()
     except OSError:
@@ -235,11 +233,11 @@ def test_a_file_system_that_refuses_to_reserve_blocks_still_gets_the_file(tmp_pa
 
     monkeypatch.setattr(os, "posix_fallocate", refuse, raising=False)
     spool = render._Spool(render._Writer(tmp_path))
-    spool.put("data/catalog.json", (b"{", memoryview(b"ab")[1:], b"}"), (None, "", b"", frozenset(), b""))
-    spool.put("data/papers.csv", (), (None, "", b"", frozenset(), b""))  # empty: nothing to reserve
+    spool.put("data/catalog.json", (b"{", memoryview(b"ab")[1:], b"}"))
+    spool.put("data/papers.csv", ())  # empty: nothing to reserve
     done = spool.done()
     assert asked == [3]  # the whole file's size, in bytes
-    assert done["data/catalog.json"][1] == 3 and (tmp_path / "data/catalog.json").read_bytes() == b"{b}"
+    assert done["data/catalog.json"] == 3 and (tmp_path / "data/catalog.json").read_bytes() == b"{b}"
     assert (tmp_path / "data/papers.csv").read_bytes() == b""
 
 

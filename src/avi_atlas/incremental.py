@@ -490,10 +490,7 @@ class Groups:
 
     def _table(self, table: int) -> tuple[list[str], array]:
         if table not in self._unpacked:
-            keys, _, ends, _ = self.packed[table]
-            stops = array("I")
-            stops.frombytes(ends)
-            self._unpacked[table] = keys.decode("ascii").split("\n"), stops
+            self._unpacked[table] = self.packed[table][0].decode("ascii").split("\n"), self._ends(table)[0]
         return self._unpacked[table]
 
     def items(self) -> Iterator[tuple[tuple, tuple[int, bytes]]]:

@@ -580,14 +580,15 @@ def spliced(made: "export.Assembled") -> tuple:
 
 
 def file_signature(st: os.stat_result) -> tuple[int, int, int, int]:
-    """A data file's signature: size, modification and change times (ns), inode. Writing to the file
-    changes its times, replacing it its inode; and the change time is the kernel's, which no program
-    can set. An update takes the file on disk only if it still has the signature noted once the last
+    """A data file's signature: its signature as the record cache takes it (freshness.signature:
+    size, modification time, inode) and its change time (ns). Writing to the file changes its
+    times, replacing it its inode; and the change time is the kernel's, which no program can set.
+    An update takes the file on disk only if it still has the signature noted once the last
     build put it in place (``signed``, ``OnDisk``). Before, that was a SHA-256 of its bytes: 20 MB
     hashed twice in every update at 10,000 papers. (A write in the same tick of the clock as the
     build's last look, leaving the size as it was, could go unseen: only a program writing into the
     site while the build runs could do it.)"""
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return freshness.signature(st) + (st.st_ctime_ns,)
 
 
 def signed(site: Path, splices: dict[str, tuple]) -> None:
@@ -628,8 +629,9 @@ class OnDisk:
     def __init__(self, site: Path, paths: Iterable[str] = ()) -> None:
         self._todo = [(path, site / path) for path in paths]
         self._read: dict[str, tuple[bytes, tuple]] = {}  # path → (bytes, signature)
-        self._thread = threading.Thread(target=self._run, name="avi-atlas data files", daemon=True)
-        self._thread.start()
+        self._thread = threading.Thread(target=self._run, name="avi-atlas data files", daemon=True) if self._todo else None
+        if self._thread is not None:  # (a full build reads none: no thread)
+            self._thread.start()
 
     def _run(self) -> None:
         for path, live in self._todo:
@@ -644,7 +646,8 @@ class OnDisk:
                 self._read[path] = (data, before)
 
     def wait(self, noted: dict[str, tuple] | None = None) -> dict[str, bytes]:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if not noted:
             return {}
         return {path: data for path, (data, sig) in self._read.items() if path in noted and noted[path][0] == sig}
@@ -659,22 +662,22 @@ class _Spool:
 
     def __init__(self, writer: _Writer) -> None:
         self._writer = writer
-        self._todo: queue.SimpleQueue = queue.SimpleQueue()  # (path, bytes, spliced notes); None: no more
-        self._done: dict[str, tuple[tuple, int]] = {}
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()  # (path, bytes); None: no more
+        self._done: dict[str, int] = {}
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 
-    def put(self, path: str, data: bytes | tuple, splice: tuple) -> None:
+    def put(self, path: str, data: bytes | tuple) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="avi-atlas data files out", daemon=True)
             self._thread.start()
-        self._todo.put((path, data, splice))
+        self._todo.put((path, data))
 
     def _run(self) -> None:
         while (job := self._todo.get()) is not None:
-            path, data, splice = job
+            path, data = job
             try:
-                self._done[path] = (splice, self._writer.write(path, data, allocate=True))
+                self._done[path] = self._writer.write(path, data, allocate=True)
             except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the build's thread
                 self._error = self._error or exc
 
@@ -684,8 +687,8 @@ class _Spool:
             self._todo.put(None)
             self._thread.join()
 
-    def done(self) -> dict[str, tuple[tuple, int]]:
-        """path → (its spliced notes, its size) of every file put; raises what writing one raised."""
+    def done(self) -> dict[str, int]:
+        """path → size of every file put; raises what writing one raised."""
         self.close()
         if self._error is not None:
             raise self._error
@@ -747,18 +750,16 @@ class _Writer:
                 pass
             self.made.add(folder)
         parts = text if isinstance(text, tuple) else (text if isinstance(text, bytes) else text.encode("utf-8"),)
-        size = 0
+        views = [memoryview(part) for part in parts]
+        size = sum(map(len, views))
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
         try:
-            total = sum(map(len, map(memoryview, parts))) if allocate and hasattr(os, "posix_fallocate") else 0
-            if total:
+            if allocate and size and hasattr(os, "posix_fallocate"):
                 try:
-                    os.posix_fallocate(fd, 0, total)
+                    os.posix_fallocate(fd, 0, size)
                 except OSError:
                     pass  # only a help, which some file systems refuse
-            for part in parts:
-                view = memoryview(part)
-                size += len(view)
+            for view in views:
                 while view:
                     view = view[os.write(fd, view):]
         finally:
@@ -840,16 +841,16 @@ def render_into(root: Path, pages: list[Page], folder: Path | None = None, progr
                 for page in pages:
                     text, page_deps, splice = renderer.render(page)
                     deps[page.path] = (0, interner.ids(page_deps))
-                    if splice is not None:  # a data file: digested and written in a thread
-                        spool.put(page.path, text, splice)  # type: ignore[arg-type]
+                    if splice is not None:  # a data file: written in a thread
+                        splices[page.path] = splice
+                        spool.put(page.path, text)  # type: ignore[arg-type]
                     else:
                         sizes[page.path] = writer.write(page.path, text)
                     advance()
             except BaseException:
                 spool.close()  # no thread left behind (what it wrote is in the stage, thrown away with it)
                 raise
-            for path, (splice, size) in spool.done().items():
-                splices[path], sizes[path] = splice, size
+            sizes.update(spool.done())
             memo, groups = {}, {}
             if renderer.cat is not None:
                 made = renderer.cat.groups()
