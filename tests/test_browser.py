@@ -7,8 +7,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 
+def shown(page: Page):
+    """The comparison table's rows a filter leaves shown."""
+    return page.locator("#compare tbody tr:not([hidden])")
+
+
 def names(page: Page) -> list[str]:
-    return page.locator("#compare tbody tr:not([hidden]) td:first-child a").all_inner_texts()
+    return shown(page).locator("td:first-child a").all_inner_texts()
 
 
 def test_sort_a_comparison_table(page: Page, fixture_site):
@@ -35,9 +40,11 @@ def test_filter_and_reload_keeps_the_filter(page: Page, fixture_site):
     assert "venue=CVPR" in page.url
     expect(page.locator("[data-count]")).to_have_text("Showing 1 of 3 papers.")
     page.reload()
+    expect(shown(page)).to_have_count(1)  # (waits for the script: reading at once raced it)
     assert names(page) == ["SoundMaker"]
     expect(page.locator("select[name=venue]")).to_have_value("CVPR")
     page.get_by_role("button", name="Clear").click()
+    expect(shown(page)).to_have_count(3)
     assert len(names(page)) == 3 and "venue=" not in page.url
 
 
