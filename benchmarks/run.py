@@ -8,6 +8,10 @@ nothing changed, and a rebuild after one paper changed; peak memory is the proce
 Then build a Hugo site (Debian package `hugo`) with as many pages as avi-atlas wrote and the same
 average page size, and report avi-atlas / Hugo.
 
+With two sizes or more, full builds of every size (and Hugo's of as many pages) then run in turn,
+and for each size the time per page is compared with the size before it (``growth``): 1.0 is
+linear growth.
+
 Each figure is the median of ``--repeat`` runs (5 by default): on a shared machine one run can be
 a third slower than the next. The full build, Hugo's build and a one-change update of that full
 build run in turn, so that the three meet the same machine, and each ratio of the targets is the
@@ -26,6 +30,7 @@ import random
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,9 +39,12 @@ from generate import generate  # noqa: E402
 
 # a small Python process runs the command, so that its peak memory is the command's (and its workers')
 # alone; the clock is read in there, around the command only, not around that process's own start
+# (the CPU time is the command's and its workers', user and system: what the work cost, whatever the
+# other programs on the machine did to the wall time)
 MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
            "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); t = time.perf_counter() - t; "
-           "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
+           "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+           "print(t, u.ru_maxrss, u.ru_utime + u.ru_stime, r.returncode)")
 
 
 class Trash:
@@ -67,16 +75,16 @@ class Trash:
             shutil.rmtree(left, ignore_errors=True)
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of ``cmd`` run in a fresh process, once the disk has written
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of ``cmd`` run in a fresh process, once the disk has written
     out what earlier runs left to it (their pages, the deletion of an earlier site): each run pays
     for its own writes only, not for those of the run before it (Hugo's, say)."""
     os.sync()
     run = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, capture_output=True, text=True)
-    wall, rss_kb, code = run.stdout.split()
+    wall, rss_kb, cpu, code = run.stdout.split()
     if code != "0":
         raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{run.stderr[-2000:]}")
-    return float(wall), int(rss_kb) / 1024
+    return float(wall), int(rss_kb) / 1024, float(cpu)
 
 
 def median(values: list[float]) -> float:
@@ -84,9 +92,9 @@ def median(values: list[float]) -> float:
     return sorted(values)[len(values) // 2]
 
 
-def median_of(runs: list[tuple[float, float]]) -> tuple[float, float]:
+def median_of(runs: list[tuple[float, ...]]) -> tuple[float, float]:
     """The median wall time of several runs, and the highest peak memory among them."""
-    return median([w for w, _ in runs]), max(m for _, m in runs)
+    return median([r[0] for r in runs]), max(r[1] for r in runs)
 
 
 def repeated(cmd: list[str], times: int, before=None, cwd: Path | None = None) -> tuple[float, float]:
@@ -139,7 +147,22 @@ def touch_summary(paper: Path) -> None:
         paper.write_text(text.replace("summary: >-\n  ", "summary: >-\n  Changed. ", 1))
 
 
-def measure(n: int, work: Path, hugo: bool, times: int, trash: Trash) -> dict:
+@dataclass
+class Setup:
+    """What ``growth`` needs to build one size again: the command, its record cache, the folder it
+    builds into, and Hugo's site of as many pages (None without Hugo) and its output folder."""
+    papers: int
+    pages: int
+    build: list[str]
+    cache: Path
+    site: Path
+    hugo: Path | None
+    public: Path
+    hugo_pages: int = 0
+
+
+def measure(n: int, work: Path, hugo: bool, times: int, trash: Trash) -> tuple[dict, Setup]:
+    """Every figure of one size (``result``, as the JSON holds it), and how to build it again."""
     base = work / str(n)
     catalog, site = base / "catalog", base / "site"
     trash.put(catalog)
@@ -177,7 +200,7 @@ def measure(n: int, work: Path, hugo: bool, times: int, trash: Trash) -> dict:
         touch_summary(catalog / "papers" / "paper-0.yaml")
         ones.append(timed(build))
     result["build"], result["rebuild_one_change"] = median_of(builds), median_of(ones)
-    result["turns"] = [{"build": b[0], "hugo": h[0] if h else None, "one_change": o[0]}
+    result["turns"] = [{"build": b[0], "build_cpu": b[2], "hugo": h[0] if h else None, "one_change": o[0]}
                        for b, h, o in zip(builds, hugos or [None] * times, ones)]
     result["rebuild_no_change"] = repeated(build, times)
     result["validate_one_change"] = repeated(validate, times,
@@ -194,7 +217,58 @@ def measure(n: int, work: Path, hugo: bool, times: int, trash: Trash) -> dict:
         result["build_cold_over_hugo"] = round(result["build_cold"][0] / result["hugo"][0], 2)
         result["no_change_over_hugo"] = round(result["rebuild_no_change"][0] / result["hugo"][0], 2)
     result["one_change_over_full"] = round(median([o[0] / b[0] for o, b in zip(ones, builds)]), 3)
-    return result
+    setup = Setup(n, pages, build, cache, site, hsite, public, result.get("hugo_pages", 0))
+    return result, setup
+
+
+def growth(setups: list[Setup], times: int, trash: Trash) -> list[dict]:
+    """How the full build's time grows with the catalog. Full builds of every size run in turn
+    (each followed by Hugo's build of as many pages), ``times`` turns, so that the sizes meet the
+    same machine; the sizes' figures measured one after the other were minutes or hours apart. For
+    each size after the first: the ratio of its time per page to the size before it's, in each
+    turn, and their median (1.0: linear; above it, faster than linear) — in wall time, in CPU time
+    (the command's and its workers'), and Hugo's in wall time for comparison."""
+    walls: dict[int, list[tuple[float, float, float | None]]] = {s.papers: [] for s in setups}
+    for _ in range(times):
+        for s in setups:
+            os.environ["AVI_ATLAS_CACHE_DIR"] = str(s.cache)
+            trash.put(s.site)
+            wall, _, cpu = timed(s.build)
+            theirs = None
+            if s.hugo is not None:
+                trash.put(s.public)
+                theirs = timed(["hugo", "--quiet", "--destination", str(s.public)], cwd=s.hugo)[0]
+            walls[s.papers].append((wall, cpu, theirs))
+    out = []
+    for small, big in zip(setups, setups[1:]):
+        turns = [{"build": (a[0], b[0]), "cpu": (a[1], b[1]), "hugo": (a[2], b[2])}
+                 for a, b in zip(walls[small.papers], walls[big.papers])]
+        row = {"papers": (small.papers, big.papers), "pages": (small.pages, big.pages), "turns": turns}
+        for key in ("build", "cpu"):
+            row[f"{key}_per_page"] = per_page([t[key] for t in turns], small.pages, big.pages)
+        if small.hugo is not None and small.hugo_pages and big.hugo_pages:
+            row["hugo_per_page"] = per_page([t["hugo"] for t in turns], small.hugo_pages, big.hugo_pages)
+        out.append(row)
+    return out
+
+
+def per_page(turns: list[tuple[float, float]], small: int, big: int) -> list[float]:
+    """For each turn's (time at the small size, time at the big size), the big size's time per page
+    over the small size's (``small`` and ``big`` pages), in order."""
+    return sorted(round(b / big / (a / small), 3) for a, b in turns)
+
+
+def growth_line(row: dict) -> str:
+    """One line of the growth report: each figure the median of the turns, their range after it."""
+    def figure(values: list[float]) -> str:
+        return f"{median(values):.3f} ({values[0]:.3f}–{values[-1]:.3f})"
+
+    (a, b), (pa, pb) = row["papers"], row["pages"]
+    text = (f"{b:>7} vs {a}: pages ×{pb / pa:.2f}; time per page, against {a}'s: "
+            f"wall {figure(row['build_per_page'])}, CPU {figure(row['cpu_per_page'])}")
+    if "hugo_per_page" in row:
+        text += f"; Hugo wall {figure(row['hugo_per_page'])}"
+    return text
 
 
 def main() -> None:
@@ -211,9 +285,11 @@ def main() -> None:
     header = (f"{'papers':>7} {'pages':>6} {'KB/pg':>6} {'val cold':>9} {'val 1chg':>9} {'val warm':>9} "
               f"{'build cold':>10} {'build':>8} {'no-chg':>7} {'1-chg':>7} {'hugo':>7} {'b/h':>5} {'1chg/b':>7} {'peak MB':>8}")
     print(header)
+    setups = []
     for n in args.sizes:
-        r = measure(n, args.work, not args.no_hugo, args.repeat, trash)
+        r, setup = measure(n, args.work, not args.no_hugo, args.repeat, trash)
         runs.append(r)
+        setups.append(setup)
         hugo_t = f"{r['hugo'][0]:7.2f}" if "hugo" in r else "      —"
         ratio = f"{r['build_over_hugo']:5.2f}" if "hugo" in r else "    —"
         peak = max(v[1] for k, v in r.items() if isinstance(v, tuple) and not k.startswith("hugo"))
@@ -221,6 +297,11 @@ def main() -> None:
               f"{r['validate_one_change'][0]:9.2f} {r['validate_warm'][0]:9.2f} {r['build_cold'][0]:10.2f} "
               f"{r['build'][0]:8.2f} {r['rebuild_no_change'][0]:7.2f} {r['rebuild_one_change'][0]:7.2f} "
               f"{hugo_t} {ratio} {r['one_change_over_full']:7.1%} {peak:8.0f}", flush=True)
+    if len(setups) > 1:
+        print(f"growth: full builds of each size in turn ({args.repeat} turns); 1.0 is linear")
+        for r, row in zip(runs[1:], growth(setups, args.repeat, trash)):
+            r["growth"] = row
+            print(growth_line(row), flush=True)
     trash.empty()  # after every size's runs
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1) + "\n")

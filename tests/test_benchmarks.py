@@ -46,14 +46,19 @@ def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
     trash = run.Trash(tmp_path)
     for old in ("site", "site-cold"):  # left by an earlier run
         write(tmp_path / "40" / old / "marker", old)
-    result = run.measure(40, tmp_path, hugo=False, times=1, trash=trash)
+    result, setup = run.measure(40, tmp_path, hugo=False, times=1, trash=trash)
     for key in ("validate_cold", "build_cold", "validate_warm", "build", "rebuild_no_change",
                 "rebuild_one_change", "validate_one_change"):
         wall, peak = result[key]
         assert wall > 0 and peak > 0, key
     assert result["pages"] > 40 and result["avg_page_kb"] > 0
     (turn,) = result["turns"]  # one full build and its update (and no Hugo build: hugo=False)
-    assert turn == {"build": result["build"][0], "hugo": None, "one_change": result["rebuild_one_change"][0]}
+    assert turn["build_cpu"] > 0
+    assert turn == {"build": result["build"][0], "build_cpu": turn["build_cpu"], "hugo": None,
+                    "one_change": result["rebuild_one_change"][0]}
+    assert (setup.papers, setup.pages, setup.hugo) == (40, result["pages"], None)
+    assert setup.site == tmp_path / "40" / "site" and setup.build[-3:] == ["--out", str(setup.site), "--no-search"]
+    assert setup.cache == tmp_path / "40" / "record-cache"
     assert result["one_change_over_full"] == round(turn["one_change"] / turn["build"], 3)
     # the sites it was done with were moved aside, not deleted, while it timed runs; emptied after
     moved = {p.name: p for p in trash.root.iterdir()}
@@ -63,6 +68,35 @@ def test_the_harness_measures_a_small_catalog(tmp_path: Path, monkeypatch):
     (tmp_path / ".trash-left-by-a-stopped-run").mkdir()
     trash.empty()
     assert not list(tmp_path.glob(".trash-*"))
+
+
+def test_time_per_page_against_the_smaller_size():
+    # 10 pages in 1 s, then 50 pages: in 5 s that is linear (1.0), in 6 s 20% more per page
+    assert run.per_page([(1.0, 6.0), (2.0, 10.0)], 10, 50) == [1.0, 1.2]
+    assert run.per_page([(2.0, 3.0)], 10, 20) == [0.75]
+
+
+@pytest.mark.skipif(shutil.which("avi-atlas") is None, reason="needs the installed avi-atlas command")
+def test_growth_builds_the_sizes_in_turn(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("AVI_ATLAS_CACHE_DIR", str(tmp_path / "unused"))  # growth() sets each size's
+    trash = run.Trash(tmp_path)
+    setups = []
+    for n in (20, 40):
+        base = tmp_path / str(n)
+        generate(n, base / "catalog")
+        build = [shutil.which("avi-atlas"), "build", "--catalog", str(base / "catalog"), "--out", str(base / "site"),
+                 "--no-search"]
+        setups.append(run.Setup(n, 100 * n, build, base / "cache", base / "site", None, base / "public"))
+    (row,) = run.growth(setups, 2, trash)
+    assert row["papers"] == (20, 40) and row["pages"] == (2000, 4000)
+    assert len(row["turns"]) == 2 and all(min(t["build"] + t["cpu"]) > 0 for t in row["turns"])
+    assert all(t["hugo"] == (None, None) for t in row["turns"]) and "hugo_per_page" not in row
+    for key in ("build", "cpu"):
+        assert row[f"{key}_per_page"] == run.per_page([t[key] for t in row["turns"]], 2000, 4000)
+    # each size built with its own record cache, into an empty folder: the first turn's sites moved aside
+    assert all((s.cache).is_dir() and (s.site / "index.html").is_file() for s in setups)
+    assert sorted(p.name for p in trash.root.iterdir()) == ["0-site", "1-site"]
+    assert run.growth_line(row).startswith("     40 vs 20: pages ×2.00; time per page, against 20's: wall ")
 
 
 def test_where_times_every_page_by_kind(tmp_path: Path, monkeypatch):
