@@ -24,7 +24,6 @@ import contextlib  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from collections import Counter  # noqa: E402
@@ -34,7 +33,7 @@ from typing import Iterator  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
-from run import touch_summary  # noqa: E402
+from run import Trash, touch_summary  # noqa: E402
 
 # the update's fresh process starts the child that stats the catalog and the site before importing
 # the program, as the command does (avi_atlas/__main__.py, prefetch.py)
@@ -148,24 +147,29 @@ def main() -> None:
         os._exit(0)  # as the command line leaves
     base = args.work / str(args.papers)
     catalog = base / "catalog"
+    # what an earlier run left is moved aside and deleted after the last timing: making files just
+    # after many were deleted is slow on this machine's file system (see run.Trash)
+    trash = Trash(args.work)
+    trash.put(catalog)
     generate(args.papers, catalog)
     os.environ["AVI_ATLAS_CACHE_DIR"] = str(base / "record-cache")  # private to this run
     pages_out = base / "pages"
-    shutil.rmtree(pages_out, ignore_errors=True)
+    trash.put(pages_out)
     kinds = pages_by_kind(catalog, pages_out)
-    shutil.rmtree(pages_out, ignore_errors=True)
+    trash.put(pages_out)
     print(f"{args.papers} papers: every page in one process, by kind")
     print(f"{'kind':26} {'pages':>6} {'seconds':>8} {'ms/page':>8}")
     for kind, n, seconds in kinds:
         print(f"{kind:26} {n:>6} {seconds:8.2f} {seconds / n * 1000:8.3f}")
     print(f"{'all':26} {sum(n for _, n, _ in kinds):>6} {sum(s for _, _, s in kinds):8.2f}")
     site = base / "site"
-    shutil.rmtree(site, ignore_errors=True)
+    trash.put(site)
     update = update_steps(catalog, site)
     print(f"\none paper's summary changed, in a fresh process: importing the program {update['imports']:.3f} s, "
           f"the update {update['seconds']:.3f} s ({update['rendered']} pages rendered)")
     for label, step in Counter(update["steps"]).most_common():
         print(f"  {label:26} {step:8.3f}")
+    trash.empty()
 
 
 if __name__ == "__main__":
