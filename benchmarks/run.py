@@ -302,9 +302,9 @@ def main() -> None:
         for r, row in zip(runs[1:], growth(setups, args.repeat, trash)):
             r["growth"] = row
             print(growth_line(row), flush=True)
-    trash.empty()  # after every size's runs
-    if args.json:
+    if args.json:  # before the deletion, which takes minutes at 50k
         args.json.write_text(json.dumps(runs, indent=1) + "\n")
+    trash.empty()  # after every size's runs
 
 
 if __name__ == "__main__":
