@@ -228,9 +228,9 @@ def growth(setups: list[Setup], times: int, trash: Trash) -> list[dict]:
     each size after the first: the ratio of its time per page to the size before it's, in each
     turn, and their median (1.0: linear; above it, faster than linear) — in wall time, in CPU time
     (the command's and its workers'), and Hugo's in wall time for comparison."""
-    walls: dict[int, list[tuple[float, float, float | None]]] = {s.papers: [] for s in setups}
+    walls: list[list[tuple[float, float, float | None]]] = [[] for _ in setups]  # each size's turns
     for _ in range(times):
-        for s in setups:
+        for s, turns in zip(setups, walls):
             os.environ["AVI_ATLAS_CACHE_DIR"] = str(s.cache)
             trash.put(s.site)
             wall, _, cpu = timed(s.build)
@@ -238,11 +238,11 @@ def growth(setups: list[Setup], times: int, trash: Trash) -> list[dict]:
             if s.hugo is not None:
                 trash.put(s.public)
                 theirs = timed(["hugo", "--quiet", "--destination", str(s.public)], cwd=s.hugo)[0]
-            walls[s.papers].append((wall, cpu, theirs))
+            turns.append((wall, cpu, theirs))
     out = []
-    for small, big in zip(setups, setups[1:]):
+    for i, (small, big) in enumerate(zip(setups, setups[1:])):
         turns = [{"build": (a[0], b[0]), "cpu": (a[1], b[1]), "hugo": (a[2], b[2])}
-                 for a, b in zip(walls[small.papers], walls[big.papers])]
+                 for a, b in zip(walls[i], walls[i + 1])]
         row = {"papers": (small.papers, big.papers), "pages": (small.pages, big.pages), "turns": turns}
         for key in ("build", "cpu"):
             row[f"{key}_per_page"] = per_page([t[key] for t in turns], small.pages, big.pages)
