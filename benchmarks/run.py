@@ -228,9 +228,9 @@ def growth(setups: list[Setup], times: int, trash: Trash) -> list[dict]:
     each size after the first: the ratio of its time per page to the size before it's, in each
     turn, and their median (1.0: linear; above it, faster than linear) — in wall time, in CPU time
     (the command's and its workers'), and Hugo's in wall time for comparison."""
-    walls: list[list[tuple[float, float, float | None]]] = [[] for _ in setups]  # each size's turns
+    walls: list[list[tuple[float, float, float | None]]] = [[] for _ in setups]  # each size's (wall, CPU, Hugo)
     for _ in range(times):
-        for s, turns in zip(setups, walls):
+        for s, mine in zip(setups, walls):
             os.environ["AVI_ATLAS_CACHE_DIR"] = str(s.cache)
             trash.put(s.site)
             wall, _, cpu = timed(s.build)
@@ -238,7 +238,7 @@ def growth(setups: list[Setup], times: int, trash: Trash) -> list[dict]:
             if s.hugo is not None:
                 trash.put(s.public)
                 theirs = timed(["hugo", "--quiet", "--destination", str(s.public)], cwd=s.hugo)[0]
-            turns.append((wall, cpu, theirs))
+            mine.append((wall, cpu, theirs))
     out = []
     for i, (small, big) in enumerate(zip(setups, setups[1:])):
         turns = [{"build": (a[0], b[0]), "cpu": (a[1], b[1]), "hugo": (a[2], b[2])}
