@@ -72,14 +72,14 @@ def discover(root: Path, report: Report,
             report.add(Issue(_display(root / name), 0, 0, "unexpected-file",
                              f"'{name}' is not part of a catalog{close}",
                              hint="records go in papers/, datasets/, benchmarks/ or metrics/"))
-    for kind in KIND_ORDER:
-        if kind in not_folders:
-            report.add(Issue(_display(root / kind), 0, 0, "unexpected-file",
-                             f"'{kind}' must be a folder of <id>.yaml records"))
-        for path in (root / kind / name for stray_kind, name in strays if stray_kind == kind):
-            hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
-            report.add(Issue(_display(path), 0, 0, "unexpected-file",
-                             f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
+    for kind in not_folders:
+        report.add(Issue(_display(root / kind), 0, 0, "unexpected-file",
+                         f"'{kind}' must be a folder of <id>.yaml records"))
+    for kind, name in strays:
+        path = root / kind / name
+        hint = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "records are .yaml files"
+        report.add(Issue(_display(path), 0, 0, "unexpected-file",
+                         f"not a record file: {kind}/ holds only <id>.yaml files", hint=hint))
     return records
 
 
