@@ -138,6 +138,12 @@ def hugo_site(root: Path, pages: int, avg_bytes: int, trash: Trash, seed: int = 
     return root
 
 
+def hugo_build(hsite: Path, public: Path, trash: Trash) -> tuple[float, float, float]:
+    """``timed`` Hugo building ``hsite`` into an empty ``public`` (the last build's moved aside)."""
+    trash.put(public)
+    return timed(["hugo", "--quiet", "--destination", str(public)], cwd=hsite)
+
+
 def touch_summary(paper: Path) -> None:
     """One edit of one record: its summary gains a word, or loses the one the last edit added."""
     text = paper.read_text()
@@ -195,8 +201,7 @@ def measure(n: int, work: Path, hugo: bool, times: int, trash: Trash) -> tuple[d
         trash.put(site)
         builds.append(timed(build))  # into an empty folder, the record cache warm
         if hsite is not None:
-            trash.put(public)
-            hugos.append(timed(["hugo", "--quiet", "--destination", str(public)], cwd=hsite))
+            hugos.append(hugo_build(hsite, public, trash))
         touch_summary(catalog / "papers" / "paper-0.yaml")
         ones.append(timed(build))
     result["build"], result["rebuild_one_change"] = median_of(builds), median_of(ones)
@@ -236,8 +241,7 @@ def growth(setups: list[Setup], times: int, trash: Trash) -> list[dict]:
             wall, _, cpu = timed(s.build)
             theirs = None
             if s.hugo is not None:
-                trash.put(s.public)
-                theirs = timed(["hugo", "--quiet", "--destination", str(s.public)], cwd=s.hugo)[0]
+                theirs = hugo_build(s.hugo, s.public, trash)[0]
             mine.append((wall, cpu, theirs))
     out = []
     for i, (small, big) in enumerate(zip(setups, setups[1:])):
